@@ -20,6 +20,10 @@ EXIT_OK, EXIT_ERROR, EXIT_FINDINGS = 0, 1, 2
 COMMAND_MODULES = (
     "govcloud.contract.commands",
     "govcloud.commands.deadline",
+    "govcloud.plan.commands",
+    "govcloud.plan.automation",
+    "govcloud.checks.commands",
+    "govcloud.checks.diff_commands",
 )
 
 

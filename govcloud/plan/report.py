@@ -1,0 +1,114 @@
+"""Contracted vs declared per line item, with the cost of what is declared (article 2, article 7).
+
+``ok`` when the declared quantity equals the contract and the hosts allocate no more;
+``under`` when less is declared (the provider must deliver at least the contract);
+``over`` when more is declared or allocated (needs a supplementary agreement, article 7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from govcloud.contract.costing import line_cost, monthly_cost
+from govcloud.errors import GovcloudError
+from govcloud.plan.mapping import Tally, tally
+from govcloud.plan.runner import MockRun
+
+Status = Literal["ok", "under", "over"]
+EXIT_OK, EXIT_ERROR, EXIT_FINDINGS = 0, 1, 2
+
+
+class PlanError(GovcloudError):
+    """The program's declarations cannot be compared with the contract."""
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    id: str
+    name_zh: str
+    unit: str
+    clause: str
+    billing: str
+    contracted: Decimal
+    declared: Decimal
+    allocated: Decimal | None
+    status: Status
+    monthly_cost: Decimal
+    term_cost: Decimal
+    note: str
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    stack: str
+    contract: str
+    items: tuple[ItemLine, ...]
+    resources: dict[str, int]
+    hosts: int
+
+    @property
+    def compliant(self) -> bool:
+        return all(i.status == "ok" for i in self.items)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.compliant else EXIT_FINDINGS
+
+    @property
+    def monthly_total(self) -> Decimal:
+        return sum((i.monthly_cost for i in self.items), Decimal(0))
+
+    @property
+    def term_total(self) -> Decimal:
+        return sum((i.term_cost for i in self.items), Decimal(0))
+
+
+def _status(contracted: Decimal, declared: Decimal, allocated: Decimal | None) -> tuple[Status, str]:
+    if declared > contracted:
+        return "over", f"declared {declared - contracted} more than contracted"
+    if allocated is not None and allocated > contracted:
+        return "over", f"hosts allocate {allocated}, {allocated - contracted} more than contracted"
+    if declared < contracted:
+        return "under", f"declared {contracted - declared} less than contracted"
+    if allocated is not None and allocated < declared:
+        return "ok", f"{declared - allocated} not allocated to hosts"
+    return "ok", ""
+
+
+def check_declared_output(run: MockRun, counted: Tally) -> None:
+    """The program's ``declared`` output must agree with what the runtime registered."""
+    declared = run.outputs.get("declared")
+    if not isinstance(declared, dict):
+        raise PlanError("the program exported no 'declared' output")
+    for item_id, entry in declared.items():
+        registered = counted.total(item_id, "provision") or Decimal(0)
+        if Decimal(str(entry.get("quantity", "0"))) != registered:
+            raise PlanError(f"stack output declared.{item_id}.quantity is {entry.get('quantity')} but the "
+                            f"registered resources declare {registered}: the program reports one thing and "
+                            "declares another")
+
+
+def build_report(run: MockRun, contract: Any, contracted: dict[str, Any]) -> PlanReport:
+    """Compare what ``run`` declares (through the mapping) with ``contracted`` (item id -> LineItem)."""
+    counted = tally(run.resources)
+    unknown = sorted(counted.items() - set(contracted))
+    if unknown:
+        raise PlanError(f"resources declare line items the contract does not have: {', '.join(unknown)}")
+    for item_id, unit in counted.units.items():
+        if unit != contracted[item_id].unit:
+            raise PlanError(f"subscription for {item_id} is in {unit!r}; the contract counts it in "
+                            f"{contracted[item_id].unit!r}")
+    check_declared_output(run, counted)
+    lines = []
+    for item_id, li in contracted.items():
+        declared = counted.total(item_id, "provision") or Decimal(0)
+        allocated = counted.total(item_id, "allocation")
+        status, note = _status(li.quantity, declared, allocated)
+        lines.append(ItemLine(
+            id=item_id, name_zh=li.name_zh, unit=li.unit, clause=li.clause, billing=li.billing,
+            contracted=li.quantity, declared=declared, allocated=allocated, status=status,
+            monthly_cost=monthly_cost(li, declared), term_cost=line_cost(li, declared), note=note,
+        ))
+    return PlanReport(run.stack, contract.number, tuple(lines), run.counts_by_type(), len(counted.hosts))
