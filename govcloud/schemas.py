@@ -106,6 +106,29 @@ def _expected(err: ValidationError) -> tuple[PathKey, str]:
     return path, desc or err.message
 
 
+@cache
+def _fast(name: str) -> Any:
+    """A compiled validator (fastjsonschema) for large inputs: it only says valid or not.
+
+    The schemas use nothing beyond draft-07 keywords, so they compile as draft-07; on failure
+    the full validator above explains every error.
+    """
+    import fastjsonschema
+
+    schema = dict(load_schema(name), **{"$schema": "http://json-schema.org/draft-07/schema#"})
+    return fastjsonschema.compile(schema, use_formats=False)
+
+
+def is_valid_fast(data: Any, schema_name: str) -> bool:
+    import fastjsonschema
+
+    try:
+        _fast(schema_name)(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def document_issues(doc: YamlDocument, schema_name: str) -> list[Issue]:
     """Every schema violation of ``doc``, in source order."""
     issues = []

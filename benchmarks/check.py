@@ -1,0 +1,153 @@
+"""Benchmark ``govcloud check`` on a large tenancy.
+
+Builds, from the real prod export (``govcloud plan --stack prod --export-state``), a
+deployment of N resources: the prod resources plus more hosts (an instance and its data
+volume each, renamed copies of prod's instances), the same file as declared and as deployed
+but for a few edits, and (where the harden evidence format is available) evidence for every
+host. Prints, for N = 1,000 … 10,000: the wall time of ``govcloud check --declared …`` from
+process start, the time of the comparison alone (in process), the peak memory of the
+command, and the time to merely ``json.load`` the same files.
+
+Targets (issue 6): comparison < 1 s and the whole command < 3 s at 10,000 resources with
+2,000 hosts; linear from 1,000 to 10,000.
+
+    .venv/bin/python benchmarks/check.py [--sizes 1000,2500,5000,10000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+INSTANCE = "openstack:compute/instance:Instance"
+VOLUME = "openstack:blockstorage/volume:Volume"
+
+
+def prod_export(tmp: Path) -> dict[str, Any]:
+    path = tmp / "prod-export.json"
+    subprocess.run([sys.executable, "-m", "govcloud.cli", "plan", "--stack", "prod", "--export-state", str(path),
+                    "--format", "json"], cwd=ROOT, check=True, capture_output=True)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+PORT = "openstack:networking/port:Port"
+PER_HOST = 5  # an instance, its data volume, the attachment, a port and a floating address
+
+
+def _aux(inst: dict[str, Any], name: str, type_: str, suffix: str, props: dict[str, Any]) -> dict[str, Any]:
+    kind = type_.rsplit(":", 1)[1]
+    urn = inst["urn"].rsplit("::", 1)[0].rsplit("$", 1)[0] + f"${type_}::{name}-{suffix}"
+    rid = f"{name}-{suffix}-id"
+    return {"urn": urn, "custom": True, "id": rid, "type": type_, "parent": inst["parent"],
+            "provider": inst.get("provider", ""), "inputs": dict(props), "outputs": {**props, "id": rid},
+            "dependencies": [inst["urn"]] if kind != "Volume" else []}
+
+
+def grow(doc: dict[str, Any], size: int) -> tuple[dict[str, Any], int]:
+    """The prod deployment grown to ``size`` resources: prod's hosts replaced by ``size // 5`` hosts,
+    each an instance (a renamed copy of a prod instance) with a data volume, its attachment, a port and
+    a floating address."""
+    out = copy.deepcopy(doc)
+    templates = [r for r in doc["deployment"]["resources"] if r["type"] == INSTANCE]
+    res = [r for r in out["deployment"]["resources"] if r["type"] != INSTANCE]
+    hosts = max(1, (size - len(res)) // PER_HOST)
+    for k in range(hosts):
+        t = templates[k % len(templates)]
+        name = f"host-{k:05d}"
+        inst = copy.deepcopy(t)
+        old = inst["urn"].rsplit("::", 1)[1]
+        inst["urn"] = inst["urn"][: -len(old)] + name
+        inst["id"] = f"{name}-id"
+        inst["inputs"]["name"] = inst["outputs"]["name"] = name
+        inst["outputs"]["id"] = inst["id"]
+        res.append(inst)
+        res.append(_aux(inst, name, VOLUME, "data", {"name": f"{name}-data", "size": 100, "volumeType": "standard"}))
+        res.append(_aux(inst, name, "openstack:compute/volumeAttach:VolumeAttach", "attach",
+                        {"instanceId": inst["id"], "volumeId": f"{name}-data-id"}))
+        res.append(_aux(inst, name, PORT, "port", {"networkId": "net-app-id", "name": f"{name}-port"}))
+        res.append(_aux(inst, name, "openstack:networking/floatingIpAssociate:FloatingIpAssociate", "fip",
+                        {"floatingIp": "198.51.100.1", "portId": f"{name}-port-id"}))
+    while len(res) < size:
+        res.append(_aux(res[-5], f"spare-{len(res)}", PORT, "port", {"networkId": "net-app-id"}))
+    out["deployment"]["resources"] = res
+    return out, hosts
+
+
+def peak_rss_mb_of(cmd: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB) and exit code of a child process."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode not in (0, 2):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return wall, peak, proc.returncode
+
+
+def compare_only(declared: Path, deployed: Path) -> float:
+    """The comparison alone, in process, files already read."""
+    from govcloud.checks.engine import run_check
+    from govcloud.contract import DEFAULT_CONTRACT, load_contract
+    from govcloud.state.export import read_export
+
+    contract = load_contract(DEFAULT_CONTRACT)
+    dec, dep = read_export(declared), read_export(deployed)
+    report = run_check("bench", contract.number, {li.id: li for li in contract.line_items}, contract.term.end, dec, dep)
+    return report.seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,2500,5000,10000")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        base = prod_export(tmp)
+        print(f"{'resources':>9} {'hosts':>6} {'MB':>6} {'json.load s':>11} {'compare s':>9} {'command s':>9} "
+              f"{'peak MB':>8} {'exit':>4}")
+        rows = []
+        for size in sizes:
+            doc, hosts = grow(base, size)
+            declared, deployed = tmp / f"declared-{size}.json", tmp / f"deployed-{size}.json"
+            declared.write_text(json.dumps(doc), encoding="utf-8")
+            deployed.write_text(json.dumps(doc), encoding="utf-8")
+            loads, compares, walls, peaks = [], [], [], []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                for p in (declared, deployed):
+                    json.loads(p.read_bytes())
+                loads.append(time.perf_counter() - t0)
+                compares.append(compare_only(declared, deployed))
+                wall, peak, code = peak_rss_mb_of([sys.executable, "-m", "govcloud.cli", "check", "--stack", "prod",
+                                                   "--state", str(deployed), "--declared", str(declared),
+                                                   "--format", "json", "--output", str(tmp / "report.json")])
+                walls.append(wall)
+                peaks.append(peak)
+            mb = (declared.stat().st_size + deployed.stat().st_size) / 1e6
+            row = (len(doc["deployment"]["resources"]), hosts, mb, statistics.median(loads),
+                   statistics.median(compares), statistics.median(walls), max(peaks), code)
+            rows.append(row)
+            print(f"{row[0]:>9} {row[1]:>6} {row[2]:>6.1f} {row[3]:>11.3f} {row[4]:>9.3f} {row[5]:>9.3f} "
+                  f"{row[6]:>8.0f} {row[7]:>4}")
+        if len(rows) > 1:
+            (n0, *_r0), (n1, *_r1) = rows[0], rows[-1]
+            ratio = (rows[-1][4] / rows[0][4]) / (n1 / n0)
+            print(f"comparison time per resource, {n1} vs {n0}: x{ratio:.2f} of linear")
+
+
+if __name__ == "__main__":
+    main()

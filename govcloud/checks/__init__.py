@@ -1,0 +1,1 @@
+"""Checks: contract ⇄ declared ⇄ deployed, per line item and per host, as findings."""

@@ -1,0 +1,126 @@
+"""Per resource: declared ⇄ deployed by URN, as driftctl counts them (managed, missing,
+unmanaged, changed) and the coverage figure (share of deployed resources the program declares).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from govcloud.checks.findings import Finding
+from govcloud.plan.mapping import SPEC_LINE_ITEM, VOLUME_TYPE, Tally
+from govcloud.state.export import Deployment, StateResource
+from govcloud.state.secrets import Secret
+
+QOS = "openstack:blockstorage/qosV3:QosV3"
+QOS_ASSOCIATION = "openstack:blockstorage/qosAssociationV3:QosAssociationV3"
+IGNORED_PROPS = {"id", "urn", "__defaults"}
+
+
+def counted(r: StateResource) -> bool:
+    """Resources the comparison counts: custom ones, not providers or the stack."""
+    return r.custom and not r.type.startswith("pulumi:")
+
+
+def items_of(dep: Deployment, counted_tally: Tally) -> dict[str, dict[str, tuple[str, ...]]]:
+    """URN → property → the line items it bears on, from the tally already made of ``dep``;
+    property ``""`` holds all of the resource's items. QoS specs count toward the storage tier
+    of the volume type they are associated with."""
+    by_name: dict[str, list[str]] = {}
+    for r in dep.resources:
+        if counted(r) or r.type.startswith("govcloud:"):
+            by_name.setdefault(r.name, []).append(r.urn)
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for c in counted_tally.contributions:
+        for urn in by_name.get(c.resource, ()):
+            props = out.setdefault(urn, {})
+            props[c.property] = tuple(sorted(set(props.get(c.property, ())) | {c.item}))
+            props[""] = tuple(sorted(set(props.get("", ())) | {c.item}))
+    tiers: dict[str | None, str] = {}
+    for r in dep.resources:
+        if r.type == VOLUME_TYPE:
+            item = (r.inputs.get("extraSpecs") or {}).get(SPEC_LINE_ITEM)
+            if isinstance(item, str):
+                tiers[r.id] = item
+                out[r.urn] = {"": (item,)}
+    qos_tier: dict[Any, str] = {}
+    for r in dep.resources:
+        if r.type == QOS_ASSOCIATION and r.inputs.get("volumeTypeId") in tiers:
+            qos_tier[r.inputs.get("qosId")] = tiers[r.inputs["volumeTypeId"]]
+            out[r.urn] = {"": (tiers[r.inputs["volumeTypeId"]],)}
+    for r in dep.resources:
+        if r.type == QOS and r.id in qos_tier:
+            out[r.urn] = {"": (qos_tier[r.id],)}
+    return out
+
+
+@dataclass(frozen=True)
+class Coverage:
+    managed: int  # deployed and declared
+    missing: int  # declared, not deployed
+    unmanaged: int  # deployed, not declared
+    changed: int  # both, with properties that differ
+
+    @property
+    def deployed(self) -> int:
+        return self.managed + self.unmanaged
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.managed / self.deployed if self.deployed else 100.0
+
+
+def property_diff(declared: Any, deployed: Any, path: str, out: list[tuple[str, Any, Any]]) -> None:
+    if isinstance(declared, Secret) or isinstance(deployed, Secret):
+        return  # never compared: a secret's value is not read
+    if isinstance(declared, dict) and isinstance(deployed, dict):
+        for k in sorted(set(declared) | set(deployed)):
+            if k in IGNORED_PROPS:
+                continue
+            if k not in deployed:
+                continue  # the provider did not echo an input: not a change
+            property_diff(declared.get(k), deployed[k], f"{path}.{k}" if path else k, out)
+        return
+    if isinstance(declared, list) and isinstance(deployed, list) and len(declared) == len(deployed):
+        for i, (a, b) in enumerate(zip(declared, deployed)):
+            property_diff(a, b, f"{path}[{i}]", out)
+        return
+    if declared is not None and str(declared) != str(deployed):
+        out.append((path, declared, deployed))
+
+
+def compare_resources(declared: Deployment, deployed: Deployment, declared_tally: Tally,
+                      deployed_tally: Tally) -> tuple[Coverage, list[Finding]]:
+    """Missing, unmanaged and changed resources, each finding naming its line items."""
+    dec = {r.urn: r for r in declared.resources if counted(r)}
+    dep = {r.urn: r for r in deployed.resources if counted(r)}
+    dec_items, dep_items = items_of(declared, declared_tally), items_of(deployed, deployed_tally)
+    findings: list[Finding] = []
+    changed = 0
+
+    def items(urn: str, table: dict[str, dict[str, tuple[str, ...]]], path: str = "") -> tuple[str, ...]:
+        props = table.get(urn) or {}
+        head = path.split("[", 1)[0]
+        return props.get(path) or props.get(head) or props.get("") or ("unmapped",)
+
+    for urn in dec.keys() - dep.keys():
+        for item in items(urn, dec_items):
+            findings.append(Finding("missing", item, "article-2", urn, "deployed", "absent",
+                                    f"{dec[urn].type} {dec[urn].name} is declared but not deployed"))
+    for urn in dep.keys() - dec.keys():
+        for item in items(urn, dep_items):
+            findings.append(Finding("unmanaged", item, "article-2", urn, "declared by the program", "not declared",
+                                    f"{dep[urn].type} {dep[urn].name} is deployed but the program does not declare it"))
+    for urn in dec.keys() & dep.keys():
+        diffs: list[tuple[str, Any, Any]] = []
+        property_diff(dict(dec[urn].inputs), {**dep[urn].inputs, **dep[urn].outputs}, "", diffs)
+        if diffs:
+            changed += 1
+            for path, want, got in diffs:
+                for item in items(urn, dec_items, path):
+                    findings.append(Finding("drift", item, "article-2", f"{urn}#{path}", str(want), str(got),
+                                            f"{dec[urn].type} {dec[urn].name}: {path} is {got}, declared {want}"))
+    coverage = Coverage(len(dec.keys() & dep.keys()), len(dec.keys() - dep.keys()), len(dep.keys() - dec.keys()),
+                        changed)
+    findings.sort(key=lambda f: (f.item, f.kind, f.subject))
+    return coverage, findings
