@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "govcloud.plan.automation",
     "govcloud.checks.commands",
     "govcloud.checks.diff_commands",
+    "govcloud.hosts.cli",
+    "govcloud.runbook.commands",
 )
 
 

@@ -1,0 +1,171 @@
+"""Evidence from event streams, verify-hosts verdicts, control map and stack inventory (no hosts)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from govcloud.errors import InputError
+from govcloud.hosts.builder import build_evidence
+from govcloud.hosts.controls import load_control_map
+from govcloud.hosts.evidence import Evidence, write_evidence
+from govcloud.hosts.inventory import load_stack_hosts, stack_inventory, stack_outputs_file
+from govcloud.hosts.report import verify
+from govcloud.hosts.runner import RunResult
+
+MAP = """
+controls:
+  - {id: "8.1.4.1a", clause_zh: 身份鉴别 a, title: passwords, role: hardening, status: automated,
+     reason: pwquality, kernel_bound: false, line_item: host_hardening}
+  - {id: "8.1.4.2g", clause_zh: 访问控制 g, title: AppArmor, role: hardening, status: automated,
+     reason: needs a kernel, kernel_bound: true, line_item: host_hardening}
+  - {id: "8.1.4.3a", clause_zh: 安全审计 a, title: audit, role: host_protection, status: automated,
+     reason: auditd, kernel_bound: false, line_item: host_protection}
+  - {id: "8.1.4.4d", clause_zh: 入侵防范 d, title: input checks, role: null, status: manual,
+     reason: application code review, kernel_bound: false, line_item: host_hardening}
+  - {id: "8.1.4.7a", clause_zh: 数据完整性 a, title: integrity in transit, role: null, status: partial,
+     reason: ssh and tls, kernel_bound: false, line_item: host_hardening, covered_by: ["8.1.4.1a"]}
+  - {id: addon.db_audit.pgaudit, clause_zh: 安全审计 a, title: pgaudit, role: db_audit, status: automated,
+     reason: pgaudit, kernel_bound: false, line_item: db_audit}
+  - {id: addon.antivirus.clamd, clause_zh: 恶意代码防范 a, title: clamd, role: antivirus, status: automated,
+     reason: clamd, kernel_bound: false, line_item: antivirus}
+"""
+ALL_PKGS = {p: [{"version": "1.0"}] for p in (
+    "clamav-daemon", "clamav-freshclam", "auditd", "aide", "fail2ban", "rsyslog", "rsyslog-gnutls",
+    "prometheus-node-exporter", "lynis", "libpam-pwquality", "nftables")}
+ALL_SVCS = {s: {"state": "running", "status": "enabled"} for s in (
+    "clamav-daemon.service", "fail2ban.service", "rsyslog.service", "prometheus-node-exporter.service")}
+FACTS = {"ansible_processor_vcpus": 2, "ansible_memtotal_mb": 2048, "ansible_distribution": "Debian",
+         "ansible_distribution_major_version": "12", "ansible_virtualization_type": "container",
+         "ansible_virtualization_role": "guest", "ansible_devices": {"vda": {"sectors": "2097152", "sectorsize": "512"}}}
+
+
+def ev(kind: str, host: str, task: str, res: dict | None = None, **data) -> dict:
+    return {"event": kind, "event_data": {"host": host, "task": task, "res": res or {}, **data}}
+
+
+def evidence_events(host: str, pkgs=ALL_PKGS, svcs=ALL_SVCS, groups=("lab",)) -> list[dict]:
+    return [ev("runner_on_ok", host, "evidence | host facts", {"ansible_facts": FACTS}),
+            ev("runner_on_ok", host, "evidence | package facts", {"ansible_facts": {"packages": pkgs}}),
+            ev("runner_on_ok", host, "evidence | service facts", {"ansible_facts": {"services": svcs}}),
+            ev("runner_on_ok", host, "evidence | groups and add-ons", {"msg": {"groups": list(groups), "addons": None}})]
+
+
+@pytest.fixture
+def cmap(tmp_path):
+    p = tmp_path / "controls.yml"
+    p.write_text(MAP)
+    return load_control_map(p)
+
+
+def build(cmap, events, tmp_path, check=False, stats=None):
+    events = events + [{"event": "playbook_on_stats", "event_data": stats or {"ok": {"h1": 3}, "changed": {"h1": 1}}}]
+    result = RunResult(tmp_path, 0, "successful", check, events, 1.0, "s", "f", ["ansible-playbook"])
+    doc = build_evidence(result, cmap, inventory="inv.yml")
+    write_evidence(doc, tmp_path / "evidence.json")  # validates against the schema
+    return doc["hosts"]["h1"]
+
+
+def test_apply_results(cmap, tmp_path):
+    h = build(cmap, [
+        ev("runner_on_ok", "h1", "8.1.4.1a | set pwquality", {"changed": True}),
+        ev("runner_on_ok", "h1", "8.1.4.1a | remove nullok"),
+        ev("runner_on_ok", "h1", "8.1.4.2g | waived: AppArmor needs the host kernel",
+           {"msg": {"status": "waived", "reason": "shares the build machine's kernel"}}),
+        ev("runner_on_failed", "h1", "8.1.4.3a | install auditd", {"msg": "E: Unable to locate package"}),
+        ev("runner_on_failed", "h1", "addon.antivirus.clamd | probe", {"msg": "ignored"}, ignore_errors=True),
+        ev("runner_on_ok", "h1", "addon.antivirus.clamd | start clamd"),
+        *evidence_events("h1"),
+    ], tmp_path)
+    c = h["controls"]
+    assert c["8.1.4.1a"]["result"] == "pass" and c["8.1.4.1a"]["tasks"]["changed"] == 1
+    assert c["8.1.4.2g"]["result"] == "waived" and "kernel" in c["8.1.4.2g"]["reason"]
+    assert c["8.1.4.3a"]["result"] == "fail" and "Unable to locate" in c["8.1.4.3a"]["reason"]
+    assert c["addon.antivirus.clamd"]["result"] == "pass"  # an ignored failure is not a failure
+    assert c["8.1.4.4d"]["result"] == "manual"
+    assert c["8.1.4.7a"]["result"] == "pass" and "covered by 8.1.4.1a" in c["8.1.4.7a"]["reason"]
+    assert c["addon.db_audit.pgaudit"]["result"] == "not_applicable"  # h1 is not in group db
+    assert h["facts"]["vcpus"] == 2 and h["facts"]["disks"] == [{"device": "vda", "size_gb": 1.0}]
+    assert h["addon_state"]["antivirus"] == {"installed": True, "active": True, "detail": h["addon_state"]["antivirus"]["detail"]}
+    assert "auditd.service not required on a container host" in h["addon_state"]["host_protection"]["detail"]
+
+
+def test_check_mode_change_is_a_failure_and_skips_are_not_run(cmap, tmp_path):
+    h = build(cmap, [
+        ev("runner_on_ok", "h1", "8.1.4.1a | remove nullok", {"changed": True}),
+        ev("runner_on_skipped", "h1", "addon.antivirus.clamd | start clamd"),
+        *evidence_events("h1", groups=("lab", "db")),
+    ], tmp_path, check=True)
+    c = h["controls"]
+    assert c["8.1.4.1a"]["result"] == "fail" and "would change" in c["8.1.4.1a"]["reason"]
+    assert c["8.1.4.1a"]["details"][0]["outcome"] == "would change"
+    assert c["addon.antivirus.clamd"]["result"] == "not_run"
+    assert c["8.1.4.2g"]["result"] == "waived"  # kernel-bound on a container, even without a waiver task
+    assert c["8.1.4.7a"]["result"] == "fail"  # covered by a failing control
+    assert c["addon.db_audit.pgaudit"]["result"] == "not_run"  # bought (group db) but nothing ran
+    assert h["addon_state"]["db_audit"]["installed"] is False
+
+
+def test_unreachable_host_fails_every_checked_control(cmap, tmp_path):
+    h = build(cmap, [ev("runner_on_unreachable", "h1", "Gathering Facts", {"msg": "ssh: connect refused"})],
+              tmp_path, stats={"dark": {"h1": 1}})
+    assert h["reachable"] is False and h["stats"]["unreachable"] == 1
+    assert h["controls"]["8.1.4.1a"]["result"] == "fail" and "unreachable" in h["controls"]["8.1.4.1a"]["reason"]
+    assert h["addon_state"]["antivirus"]["installed"] is None
+
+
+def test_verify_exit_codes(cmap, tmp_path):
+    events = [ev("runner_on_ok", "h1", "8.1.4.1a | ok"), ev("runner_on_ok", "h1", "8.1.4.3a | ok"),
+              ev("runner_on_ok", "h1", "addon.antivirus.clamd | ok"), *evidence_events("h1")]
+    build(cmap, events, tmp_path)
+    rep = verify(Evidence.load(tmp_path / "evidence.json"), cmap)
+    assert rep.exit_code == 0 and rep.findings == []
+    svcs = {**ALL_SVCS, "clamav-daemon.service": {"state": "stopped", "status": "enabled"}}
+    pkgs = {k: v for k, v in ALL_PKGS.items() if k != "fail2ban"}
+    build(cmap, events[:3] + evidence_events("h1", pkgs=pkgs, svcs=svcs), tmp_path)
+    rep = verify(Evidence.load(tmp_path / "evidence.json"), cmap)
+    assert rep.exit_code == 2
+    assert {(f.kind, f.subject) for f in rep.findings} == {("addon-inactive", "antivirus"),
+                                                          ("addon-missing", "host_protection")}
+    assert rep.to_dict()["verdict"] == "fail"
+
+
+def test_bad_evidence_names_file_and_field(tmp_path):
+    p = tmp_path / "evidence.json"
+    p.write_text(json.dumps({"kind": "govcloud/harden-evidence", "version": 1}))
+    with pytest.raises(InputError) as err:
+        Evidence.load(p)
+    assert str(p) in str(err.value) and "required property" in str(err.value)
+    with pytest.raises(InputError, match="not found"):
+        Evidence.load(tmp_path / "missing.json")
+
+
+def test_control_map_errors_name_the_field(tmp_path):
+    p = tmp_path / "controls.yml"
+    p.write_text('controls:\n  - {id: "x", clause_zh: a, title: t, status: sometimes, line_item: l}\n')
+    with pytest.raises(InputError, match=r"controls\[0\]\.status: one of automated"):
+        load_control_map(p)
+
+
+def test_project_control_map_loads():
+    cmap = load_control_map()
+    assert cmap.controls and len(set(cmap.ids)) == len(cmap.ids)
+    assert cmap.get("8.1.4.1a").tag == "djbh_8.1.4.1a"
+
+
+def test_stack_outputs_become_an_inventory(tmp_path):
+    path = stack_outputs_file("lab")
+    if not path.exists():
+        pytest.fail(f"{path} missing: the lab stack outputs are part of the repository")
+    hosts = load_stack_hosts(path)
+    inv = stack_inventory(hosts)["all"]
+    db = [h for h in hosts if "db_audit" in h.addons]
+    assert db and all(h.name in inv["children"][h.role]["hosts"] for h in hosts)
+    assert inv["hosts"][db[0].name]["govcloud_addons"] == list(db[0].addons)
+    bad = tmp_path / "x-hosts.json"
+    bad.write_text(json.dumps({"hosts": [{"name": "a/b", "address": "10.0.0.1"}, {"name": "c"}]}))
+    with pytest.raises(InputError) as err:
+        load_stack_hosts(bad)
+    assert "hosts[0].name" in str(err.value) and "hosts[1].address" in str(err.value)

@@ -1,0 +1,74 @@
+"""Pure parts of govcloud.labhosts (no root, no hosts)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from govcloud.labhosts import LabError, network
+from govcloud.labhosts.base import BaseSpec
+from govcloud.labhosts.lab import Lab, _check_names
+from govcloud.labhosts.paths import read_package_list
+from govcloud.labhosts.state import HostRecord, LabRecord
+
+
+def test_package_list_ignores_comments_and_blanks(tmp_path):
+    f = tmp_path / "pkgs.txt"
+    f.write_text("# header\nclamav-daemon  # antivirus\n\n  aide\nrsyslog rsyslog-gnutls\n")
+    assert read_package_list(f) == ["clamav-daemon", "aide", "rsyslog", "rsyslog-gnutls"]
+    assert read_package_list(tmp_path / "absent.txt") == []
+
+
+def test_cache_key_follows_the_package_list(tmp_path):
+    f = tmp_path / "pkgs.txt"
+    f.write_text("aide\n")
+    k1 = BaseSpec(packages_file=f).key()
+    assert BaseSpec(packages_file=f).key() == k1
+    f.write_text("aide\nlynis\n")
+    assert BaseSpec(packages_file=f).key() != k1
+    assert BaseSpec(packages_file=f, include=("python3",)).key() != BaseSpec(packages_file=f).key()
+
+
+def test_subnet_avoids_taken_networks():
+    taken = [n for n in network.POOL.subnets(new_prefix=24)][:-1]  # all but the last /24
+    net = network.pick_subnet(taken)
+    assert net == list(network.POOL.subnets(new_prefix=24))[-1]
+    assert net.subnet_of(network.POOL) and net.is_private
+    with pytest.raises(LabError, match="no free /24"):
+        network.pick_subnet([network.POOL])
+
+
+def test_interface_names_fit_the_kernel_limit():
+    assert len(network.veth_name("abcdef", 200)) <= network.IFNAME_MAX
+    assert len(network.bridge_name("abcdef")) <= network.IFNAME_MAX
+    with pytest.raises(LabError, match="longer than 15"):
+        network.veth_name("abcdef0123", 200)
+
+
+@pytest.mark.parametrize("bad", ["Web1", "a/b", "-x", "x-", "a" * 40, "db_1", ""])
+def test_host_names_must_be_hostnames(bad):
+    with pytest.raises(LabError, match="host name"):
+        _check_names([bad])
+
+
+def test_duplicate_names_rejected():
+    with pytest.raises(LabError, match="duplicate"):
+        _check_names(["a", "b", "a"])
+
+
+def test_inventory_shape(tmp_path):
+    rec = LabRecord(id="abc123", state_dir=str(tmp_path), base_rootfs="/x", subnet="10.213.9.0/24",
+                    bridge="gvabc123br", controller_address="10.213.9.1", owner_pid=1, persistent=True,
+                    groups={"db": ["db1"]},
+                    hosts=[HostRecord("web1", 1, "10.213.9.11", "gv-abc123-web1", "gvabc123v1", str(tmp_path)),
+                           HostRecord("db1", 2, "10.213.9.12", "gv-abc123-db1", "gvabc123v2", str(tmp_path))])
+    inv = Lab(rec).inventory()["all"]
+    assert inv["hosts"] == {"web1": {"ansible_host": "10.213.9.11"}, "db1": {"ansible_host": "10.213.9.12"}}
+    assert inv["children"] == {"db": {"hosts": {"db1": {}}}, "lab": {"hosts": {"web1": {}, "db1": {}}}}
+    v = inv["vars"]
+    assert v["ansible_user"] == "govadmin" and v["ansible_become"] is True
+    assert v["ansible_python_interpreter"] == "/usr/bin/python3"
+    assert "StrictHostKeyChecking=no" in v["ansible_ssh_common_args"]
+    assert v["ansible_ssh_private_key_file"] == str(tmp_path / "id_ed25519")
+    assert ipaddress.ip_address(inv["hosts"]["db1"]["ansible_host"]) in ipaddress.ip_network(rec.subnet)
