@@ -1,0 +1,176 @@
+"""Run a runbook: precondition → action → evidence digests → verification, one step at a time.
+
+The journal says what happened; ``resume`` skips every step the journal shows verified (a
+finished step never runs twice) and starts at the first one that is not. Exit codes:
+0 every step verified, 2 a step blocked by its precondition or not verified (a finding,
+e.g. article 24's security gate), 1 an action failed or the run could not start.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from rich.console import Console
+from rich.table import Table
+
+from govcloud.errors import GovcloudError
+
+from .calls import run_action, run_check
+from .context import RunContext
+from .errors import RunbookError, StepFailed
+from .journal import BLOCKED, FAILED, JOURNAL, UNVERIFIED, VERIFIED, Journal, read_journal, sha256_file, step_states
+from .lock import RunLock
+from .model import Runbook, render
+
+EXIT_OK, EXIT_ERROR, EXIT_FINDINGS = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_dir: Path
+    exit_code: int
+    stopped_at: str | None  # the step that did not verify, None when all did
+    result: str  # completed | blocked | unverified | failed
+
+
+def dry_run(runbook: Runbook, params: Mapping[str, str], run_dir: Path | None, console: Console) -> RunOutcome:
+    """Print the steps and what each would touch; creates, locks and changes nothing."""
+    states = {}
+    params = {**params, "run_dir": str(run_dir) if run_dir else "RUN_DIR"}
+    if run_dir is not None and (run_dir / JOURNAL).exists():
+        states = step_states(read_journal(run_dir).records)
+    t = Table(title=f"runbook {runbook.name} (dry run: nothing is touched)", show_lines=True)
+    for col in ("#", "step", "clause", "action", "touches", "precondition / verification", "evidence", "journal"):
+        t.add_column(col, overflow="fold")
+    for i, s in enumerate(runbook.steps, 1):
+        st = states.get(s.id, {}).get("state", "pending")
+        t.add_row(str(i), f"{s.id}\n{render(s.title, params)}", s.clause, render(s.action.describe(), params),
+                  "\n".join(render(list(s.touches), params)) or "-",
+                  render(f"{s.precondition.describe()}\n{s.verification.describe()}", params),
+                  "\n".join(render(list(s.evidence), params)) or "-",
+                  "skip (verified)" if st == VERIFIED else st)
+    console.print(t)
+    return RunOutcome(run_dir or Path("-"), EXIT_OK, None, "dry-run")
+
+
+def execute(runbook: Runbook, params: Mapping[str, str], run_dir: Path, *, resume: bool = False,
+            console: Console) -> RunOutcome:
+    """Run (or resume) ``runbook`` in ``run_dir`` under the runbook+system lock."""
+    missing = [p for p in runbook.params if p not in params]
+    if missing:
+        raise RunbookError(f"runbook {runbook.name}: parameters missing: {', '.join(missing)}")
+    # the lock first: a second run is told who holds it (pid) before anything else is looked at
+    lock = RunLock.acquire(runbook.name, str(params.get("system", "-")), run_dir)
+    try:
+        journal_file = run_dir / JOURNAL
+        if journal_file.exists() and not resume:
+            raise RunbookError(f"{run_dir} already holds a run ({JOURNAL}); pass --resume to continue it "
+                               "or choose a new --run-dir")
+        if resume and not journal_file.exists():
+            raise RunbookError(f"--resume: {journal_file} not found: no run to resume in {run_dir}")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return _execute(runbook, dict(params), run_dir, resume, console)
+    finally:
+        lock.release()
+
+
+def _check_resume(runbook: Runbook, params: dict[str, str], records: tuple[dict, ...], run_dir: Path) -> None:
+    starts = [r for r in records if r["event"] == "run-start"]
+    if not starts:
+        raise RunbookError(f"{run_dir / JOURNAL}: no run-start record; cannot resume")
+    first = starts[0]
+    if first.get("runbook") != runbook.name or first.get("params") != params:
+        raise RunbookError(
+            f"--resume: {run_dir} holds a run of {first.get('runbook')} with params {first.get('params')}; "
+            f"this is {runbook.name} with {params}: resume with the same runbook and parameters")
+
+
+def _execute(runbook: Runbook, params: dict[str, str], run_dir: Path, resume: bool, console: Console) -> RunOutcome:
+    states: dict[str, dict] = {}
+    if resume:
+        read = read_journal(run_dir)
+        _check_resume(runbook, params, read.records, run_dir)
+        states = step_states(read.records)
+        if read.torn_tail:
+            console.print("[yellow]journal: a torn last record (the run was killed mid-write) is ignored[/yellow]")
+    journal = Journal(run_dir)
+    journal.append("run-start", runbook=runbook.name, file=str(runbook.file), params=params, resume=resume,
+                   steps=[{"id": s.id, "title": render(s.title, params), "clause": s.clause} for s in runbook.steps])
+    console.print(f"[bold]runbook {runbook.name}[/bold] ({runbook.title}) system={params.get('system', '-')} "
+                  f"run dir {run_dir}" + (" [cyan](resume)[/cyan]" if resume else ""))
+    total = len(runbook.steps)
+    try:
+        for i, step in enumerate(runbook.steps, 1):
+            head = f"[{i}/{total}] {step.id} ({step.clause})"
+            if states.get(step.id, {}).get("state") == VERIFIED:
+                journal.append("step-skip", step=step.id, reason="verified in an earlier attempt")
+                console.print(f"{head}: [green]verified earlier — not run again[/green]")
+                continue
+            ctx = RunContext(runbook, {**params, "run_dir": str(run_dir)}, run_dir, console, journal, step)
+            outcome = _run_step(ctx, journal, head)
+            if outcome is not None:
+                journal.append("run-end", result=outcome.result, stopped_at=outcome.stopped_at)
+                return outcome
+        journal.append("run-end", result="completed", stopped_at=None)
+        console.print(f"[bold green]runbook {runbook.name}: all {total} steps verified[/bold green]")
+        return RunOutcome(run_dir, EXIT_OK, None, "completed")
+    finally:
+        journal.close()
+
+
+def _run_step(ctx: RunContext, journal: Journal, head: str) -> RunOutcome | None:
+    step = ctx.step
+    assert step is not None
+    console = ctx.console
+    console.print(f"{head}: {render(step.title, ctx.params)}")
+    journal.append("step-start", step=step.id, clause=step.clause, action=render(step.action.describe(), ctx.params))
+    t0 = time.monotonic()
+
+    def end(result: str, detail: object, evidence: list | None = None) -> None:
+        journal.append("step-end", step=step.id, result=result, detail=detail, evidence=evidence or [],
+                       seconds=round(time.monotonic() - t0, 3))
+
+    try:
+        pre = run_check(ctx, step.precondition)
+    except (GovcloudError, OSError) as exc:
+        end(FAILED, {"phase": "precondition", "error": str(exc)})
+        console.print(f"{head}: [red]precondition error: {exc}[/red]")
+        return RunOutcome(ctx.run_dir, EXIT_ERROR, step.id, FAILED)
+    if not pre.ok:
+        end(BLOCKED, {"phase": "precondition", "why": pre.detail})
+        console.print(f"{head}: [red]blocked: {pre.detail}[/red] — the run stops here")
+        return RunOutcome(ctx.run_dir, EXIT_FINDINGS, step.id, BLOCKED)
+    try:
+        result = run_action(ctx, step.action)
+    except (StepFailed, GovcloudError, OSError) as exc:
+        end(FAILED, {"phase": "action", "error": str(exc)})
+        console.print(f"{head}: [red]failed: {exc}[/red]")
+        return RunOutcome(ctx.run_dir, EXIT_ERROR, step.id, FAILED)
+    evidence, missing = [], []
+    for rel in render(list(step.evidence), ctx.params):
+        p = ctx.path(rel)
+        if p.is_file():
+            evidence.append({"path": rel, "sha256": sha256_file(p), "bytes": p.stat().st_size})
+        else:
+            missing.append(rel)
+    if missing:
+        end(FAILED, {"phase": "evidence", "error": f"declared evidence not written: {', '.join(missing)}",
+                     "action": result.detail})
+        console.print(f"{head}: [red]evidence missing: {', '.join(missing)}[/red]")
+        return RunOutcome(ctx.run_dir, EXIT_ERROR, step.id, FAILED)
+    try:
+        ver = run_check(ctx, step.verification)
+    except (GovcloudError, OSError) as exc:
+        end(FAILED, {"phase": "verification", "error": str(exc), "action": result.detail}, evidence)
+        console.print(f"{head}: [red]verification error: {exc}[/red]")
+        return RunOutcome(ctx.run_dir, EXIT_ERROR, step.id, FAILED)
+    if not ver.ok:
+        end(UNVERIFIED, {"phase": "verification", "why": ver.detail, "action": result.detail}, evidence)
+        console.print(f"{head}: [red]not verified: {ver.detail}[/red]")
+        return RunOutcome(ctx.run_dir, EXIT_FINDINGS, step.id, UNVERIFIED)
+    end(VERIFIED, {"verification": ver.detail, "action": result.detail}, evidence)
+    console.print(f"{head}: [green]verified[/green] ({ver.detail})")
+    return None

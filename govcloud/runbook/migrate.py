@@ -1,0 +1,422 @@
+"""``govcloud runbook migrate-in``: a system and its data moved into the cloud with proof.
+
+Articles 1-2 (systems migrated in, coordinating with the previous provider), 23 (a unified
+work order at the 入云 node), 12 (resources due 30 working days after it), 24 (入云安全测试:
+the security gate before any data moves: verify-hosts clean and a vulnerability scan within the
+configured level). Files and a PostgreSQL database move with proof. The steps are data: playbooks/runbooks/migrate-in.yaml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from govcloud.contract.loader import load_contract
+from govcloud.errors import GovcloudError
+from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
+from govcloud.jsondoc import load_json
+from govcloud.paths import DEFAULT_CONTRACT, PROJECT_ROOT
+from govcloud.schemas import check_output
+
+from . import workorder
+from .context import RunContext
+from .errors import RunbookError, StepFailed
+from .journal import JOURNAL, read_journal, sha256_file, step_states
+from .registry import ActionResult, CheckResult, action, check
+
+RUNBOOK_FILE = PROJECT_ROOT / "playbooks" / "runbooks" / "migrate-in.yaml"
+
+
+# ------------------------------------------------------------------ work order
+@action("migrate.work_order")
+def make_work_order(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
+    """Article 23's 统一工单 (入云) for the system, as JSON and a one-page HTML form; article 12's deadline."""
+    contract = load_contract(args.get("contract") or DEFAULT_CONTRACT)
+    hosts = load_stack_hosts(stack_outputs_file(args["stack"]))
+    if not any(h.system == args["system"] for h in hosts):
+        systems = sorted({h.system for h in hosts})
+        raise StepFailed(f"system {args['system']!r} has no hosts in the outputs of stack {args['stack']} "
+                         f"({stack_outputs_file(args['stack'])}; systems: {', '.join(systems)})")
+    order = workorder.work_order(contract, args["system"], hosts, source_host=args["source"],
+                                 order_date=date.fromisoformat(args["order_date"]))
+    workorder.write_json(order, ctx.path(args["json"]))
+    workorder.write_html(order, ctx.path(args["html"]))
+    ctx.note(f"work order {order.order_id}: resources due {order.provisioning_deadline} "
+             f"({order.working_days} working days, article 12)")
+    return ActionResult({"order_id": order.order_id, "provisioning_deadline": order.provisioning_deadline.isoformat(),
+                         "hosts": [r.name for r in order.resources]})
+
+
+@check("migrate.work_order_valid")
+def work_order_valid(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    from govcloud.workdays import add_working_days
+
+    doc = load_json(ctx.path(args["json"]))
+    check_output(doc, workorder.SCHEMA)
+    due = add_working_days(date.fromisoformat(doc["order_date"]), doc["working_days"])
+    if due.isoformat() != doc["provisioning_deadline"]:
+        return CheckResult(False, f"deadline {doc['provisioning_deadline']} != {due} recomputed")
+    return CheckResult(True, f"work order {doc['order_id']} valid; resources due {doc['provisioning_deadline']}")
+
+
+# ------------------------------------------------------------- stack and plan
+@check("migrate.target_in_stack")
+def target_in_stack(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    """The target host is in the stack's outputs for this system; no line item is over the contract."""
+    outputs = load_json(ctx.path(args["outputs"]))
+    plan = load_json(ctx.path(args["plan"]))
+    host = next((h for h in outputs.get("hosts", []) if h.get("name") == args["target"]), None)
+    if host is None:
+        return CheckResult(False, f"target host {args['target']} is not in the stack outputs "
+                                  f"(hosts: {', '.join(h['name'] for h in outputs.get('hosts', []))})")
+    if host.get("system") != args["system"]:
+        return CheckResult(False, f"target host {args['target']} belongs to system {host.get('system')}, "
+                                  f"not {args['system']}")
+    over = [i["id"] for i in plan.get("items", []) if i.get("status") == "over"]
+    if over:
+        return CheckResult(False, f"the plan uses more than the contract allows (articles 7, 77): {', '.join(over)}")
+    under = sum(1 for i in plan.get("items", []) if i.get("status") == "under")
+    return CheckResult(True, f"{args['target']} ({host.get('role')}, {host.get('flavor')}) declared for "
+                             f"{args['system']}; no item over the contract ({under} under)")
+
+
+# ------------------------------------------------------------- security gate
+@check("migrate.evidence_present")
+def evidence_present(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    p = Path(args["evidence"])
+    if not p.is_file():
+        return CheckResult(False, f"no harden evidence at {p}: run `govcloud harden` on the target first (article 24)")
+    return CheckResult(True, f"harden evidence {p}")
+
+
+@check("migrate.security_gate")
+def security_gate(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    """Article 24 (入云安全测试): verify-hosts clean, from an applied (not check-mode) run covering the target."""
+    rep = load_json(ctx.path(args["report"]))
+    hosts = {h["host"]: h for h in rep.get("hosts", [])}
+    target = args["target"]
+    if target not in hosts:
+        return CheckResult(False, f"the harden evidence does not cover {target} (hosts: {', '.join(sorted(hosts))})")
+    if rep.get("mode") != "apply":
+        return CheckResult(False, f"the harden evidence is from a {rep.get('mode')} run; the gate needs an applied one")
+    if not hosts[target].get("reachable", False):
+        return CheckResult(False, f"{target} was unreachable when the evidence was taken")
+    mine = [f for f in rep.get("findings", []) if f.get("host") == target]
+    if mine:
+        shown = "; ".join(f"{f.get('kind')} {f.get('subject', '')}".strip() for f in mine[:5])
+        return CheckResult(False, f"security gate (article 24) closed: {len(mine)} finding(s) on {target}: {shown}")
+    return CheckResult(True, f"security gate (article 24) open: verify-hosts clean on {target}")
+
+
+# ------------------------------------------------------------ evidence bundle
+@action("migrate.bundle")
+def bundle(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
+    """The evidence bundle: every earlier step's evidence, the harden evidence, a journal copy,
+    and a summary (JSON + HTML) naming each step, its clause, result and evidence digests."""
+    out = ctx.path(args["dir"])
+    out.mkdir(parents=True, exist_ok=True)
+    records = read_journal(ctx.run_dir).records
+    states = step_states(records)
+    files: list[dict[str, Any]] = []
+
+    def add(src: Path, name: str) -> None:
+        dst = out / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+        files.append({"path": name, "sha256": sha256_file(dst), "bytes": dst.stat().st_size})
+
+    steps = []
+    for s in ctx.runbook.steps:
+        if s.id == (ctx.step.id if ctx.step else ""):
+            continue
+        st = states.get(s.id, {})
+        for ev in st.get("evidence", []):
+            src = ctx.path(ev["path"])
+            if sha256_file(src) != ev["sha256"]:
+                raise StepFailed(f"evidence {ev['path']} changed since step {s.id} recorded it")
+            add(src, ev["path"])
+        steps.append({"id": s.id, "title": s.title, "clause": s.clause, "state": st.get("state", "pending"),
+                      "evidence": [{"path": e["path"], "sha256": e["sha256"]} for e in st.get("evidence", [])]})
+    if args.get("harden_evidence") and Path(args["harden_evidence"]).is_file():
+        add(Path(args["harden_evidence"]), "security/harden-evidence.json")
+    add(ctx.run_dir / JOURNAL, "journal.jsonl")
+    summary = {"kind": "govcloud/migration-summary", "runbook": ctx.runbook.name,
+               "params": {k: v for k, v in ctx.params.items() if k != "run_dir"},
+               "steps": steps, "files": files,
+               "complete": all(s["state"] == "verified" for s in steps)}
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    e = html.escape
+    rows = "".join(f"<tr><td>{e(s['id'])}</td><td>{e(s['title'])}</td><td>{e(s['clause'])}</td><td>{e(s['state'])}</td>"
+                   f"<td>{'<br>'.join(e(x['path'] + ' ' + x['sha256'][:16]) for x in s['evidence'])}</td></tr>"
+                   for s in steps)
+    (out / "summary.html").write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>migration {e(ctx.params.get('system', ''))}</title>"
+        f"<style>td,th{{border:1px solid #666;padding:3px}}table{{border-collapse:collapse}}</style></head><body>"
+        f"<h1>Migration evidence: {e(ctx.params.get('system', ''))}</h1>"
+        f"<table><tr><th>step</th><th>title</th><th>clause</th><th>result</th><th>evidence (sha256)</th></tr>{rows}"
+        f"</table></body></html>\n", encoding="utf-8")
+    return ActionResult({"files": len(files), "complete": summary["complete"]})
+
+
+@check("migrate.bundle_valid")
+def bundle_valid(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    out = ctx.path(args["dir"])
+    summary = load_json(out / "summary.json")
+    bad = [f["path"] for f in summary["files"] if sha256_file(out / f["path"]) != f["sha256"]]
+    if bad:
+        return CheckResult(False, f"bundle files changed: {', '.join(bad)}")
+    if not summary["complete"]:
+        return CheckResult(False, "a step before the bundle is not verified")
+    return CheckResult(True, f"{len(summary['files'])} files in the bundle, digests match")
+
+
+# ----------------------------------------------------------------------- CLI
+def default_target(stack: str, system: str, role: str) -> str:
+    hosts = [h for h in load_stack_hosts(stack_outputs_file(stack)) if h.system == system and h.role == role]
+    if not hosts:
+        raise RunbookError(f"stack {stack} has no {role} host for system {system} "
+                           f"({stack_outputs_file(stack)}); pass --target HOST")
+    return hosts[0].name
+
+
+def register_migrate_in(rsub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:  # type: ignore[type-arg]
+    from govcloud.cli import parse_date
+
+    m = rsub.add_parser(
+        "migrate-in", help="move a system and its data into the cloud (articles 1-2, 12, 23, 24)",
+        description="Steps (playbooks/runbooks/migrate-in.yaml): work order (article 23, deadline article 12), "
+                    "target in the stack outputs and plan not over the contract, security gate (article 24: "
+                    "verify-hosts clean on the target, else stop), verified file transfer, evidence bundle. "
+                    "Exit 0 all verified, 2 stopped at a gate or an unverified step, 1 error.")
+    m.add_argument("--stack", required=True)
+    m.add_argument("--system", required=True)
+    m.add_argument("--source", required=True, metavar="HOST", help="the host the system leaves (inventory name)")
+    m.add_argument("--target", metavar="HOST", help="cloud host receiving the data (default: the system's first "
+                                                    "--target-role host in the stack outputs)")
+    m.add_argument("--target-role", default="app")
+    m.add_argument("--inventory", type=Path, required=True, help="Ansible YAML inventory reaching source and target")
+    m.add_argument("--evidence", type=Path, required=True, metavar="HARDEN_EVIDENCE.json",
+                   help="`govcloud harden` evidence covering the target (the article-24 gate)")
+    m.add_argument("--database", required=True, help="PostgreSQL database of the system (dump/restore, digests)")
+    m.add_argument("--db-source", metavar="HOST", help="host of the source database (default: --source)")
+    m.add_argument("--db-target", metavar="HOST", help="cloud database host (default: the system's db host in the stack)")
+    m.add_argument("--scan-max-warnings", type=int, default=0, metavar="N",
+                   help="security gate: most lynis warnings allowed on the target (default 0)")
+    m.add_argument("--scan-min-index", type=int, default=70, metavar="N",
+                   help="security gate: lowest lynis hardening index accepted (default 70)")
+    m.add_argument("--source-path", default="/srv/data")
+    m.add_argument("--target-path", default="/srv/data")
+    m.add_argument("--order-date", type=parse_date, default=None, help="work order date (default today)")
+    m.add_argument("--bwlimit", type=int, default=0, metavar="KIB_PER_S", help="rsync bandwidth limit (0: none)")
+    common(m)
+    m.set_defaults(func=cmd_migrate_in)
+
+
+def cmd_migrate_in(args: argparse.Namespace) -> int:
+    from .commands import start
+
+    target = args.target or default_target(args.stack, args.system, args.target_role)
+    params = {"stack": args.stack, "system": args.system, "source": args.source, "target": target,
+              "inventory": str(args.inventory.resolve()), "evidence": str(args.evidence.resolve()),
+              "source_path": args.source_path, "target_path": args.target_path,
+              "order_date": (args.order_date or date.today()).isoformat(), "bwlimit": str(args.bwlimit),
+              "database": args.database, "db_source": args.db_source or args.source,
+              "db_target": args.db_target or default_target(args.stack, args.system, "db"),
+              "scan_max_warnings": str(args.scan_max_warnings), "scan_min_index": str(args.scan_min_index)}
+    if args.resume and args.order_date is None:
+        params.pop("order_date")
+        params["order_date"] = _journal_param(args, params, "order_date")
+    return start(RUNBOOK_FILE, params, args)
+
+
+def _journal_param(args: argparse.Namespace, params: dict[str, str], name: str) -> str:
+    """On --resume without --order-date, the order date of the run being resumed (not today)."""
+    from .commands import default_run_dir
+
+    run_dir = (args.run_dir or default_run_dir("migrate-in", params["system"])).resolve()
+    try:
+        first = next(r for r in read_journal(run_dir).records if r["event"] == "run-start")
+        return str(first["params"][name])
+    except (StopIteration, KeyError, GovcloudError):  # the engine reports a missing journal
+        return date.today().isoformat()
+
+
+# ----------------------------------------------------------- cut-over, rollback
+def _healthy(ctx: RunContext, inventory: str, host: str, units: list[str]) -> tuple[bool, str]:
+    from .transfer_steps import endpoint
+
+    ep = endpoint(inventory, host)
+    r = ep.run("systemctl is-system-running; " + " ".join(f"systemctl is-active {u};" for u in units),
+               what="(service check)")
+    lines = r.stdout.split()
+    ok = bool(lines) and lines[0] in ("running", "degraded") and all(x == "active" for x in lines[1:])
+    return ok, f"{host}: system {lines[0] if lines else '?'}" + "".join(
+        f", {u} {s}" for u, s in zip(units, lines[1:]))
+
+
+@action("migrate.cutover_checklist")
+def cutover_checklist(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
+    """The cut-over checklist (上线): automated items from the journal and the hosts, the operator's
+    items listed with the rollback that returns service to the source."""
+    states = step_states(read_journal(ctx.run_dir).records)
+    items: list[dict[str, Any]] = []
+
+    def item(iid: str, text: str, kind: str, ok: bool | None, evidence: str) -> None:
+        items.append({"id": iid, "item": text, "kind": kind,
+                      "status": "pending-operator" if ok is None else ("pass" if ok else "fail"), "evidence": evidence})
+
+    for sid, text in (("files-transfer", "files at the target equal the source manifest"),
+                      ("db-restore", "database tables equal the source (row counts, digests)"),
+                      ("security-gate", "security gate passed (article 24)")):
+        st = states.get(sid, {}).get("state", "pending")
+        item(sid, text, "automated", st == "verified", f"journal: {sid} {st}")
+    ok, why = _healthy(ctx, args["inventory"], args["target"], [])
+    item("target-up", f"{args['target']} running", "automated", ok, why)
+    ok, why = _healthy(ctx, args["inventory"], args["db_target"], ["postgresql"])
+    item("db-target-up", f"{args['db_target']} running PostgreSQL", "automated", ok, why)
+    for iid, text in (("freeze-source", "writes to the source stopped before the final sync (maintenance window)"),
+                      ("switch-traffic", "DNS / load balancer points at the cloud hosts"),
+                      ("go-live-order", "统一工单 上线 (go-live) filed with the cloud authority (article 23)"),
+                      ("smoke-test", "the system's owner confirms the service works on the cloud hosts")):
+        item(iid, text, "operator", None, "")
+    rollback = ["stop writes on the cloud hosts", "point DNS / load balancer back at the source",
+                "run `govcloud runbook rollback-in --migration-run RUN_DIR`: proves the source files and "
+                "database are as they were at the migration (manifest and table digests)",
+                "file a 统一工单 变更 (change) recording the rollback (article 23)"]
+    doc = {"kind": "govcloud/cutover-checklist", "system": ctx.params.get("system"), "items": items,
+           "rollback": rollback, "automated_ok": all(i["status"] == "pass" for i in items if i["kind"] == "automated")}
+    out = ctx.path(args["out"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    e = html.escape
+    rows = "".join(f"<tr><td>{e(i['status'])}</td><td>{e(i['item'])}</td><td>{e(i['evidence'])}</td></tr>" for i in items)
+    out.with_suffix(".html").write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>cut-over {e(str(doc['system']))}</title></head><body>"
+        f"<h1>Cut-over checklist: {e(str(doc['system']))}</h1><table border=1>{rows}</table><h2>Rollback</h2><ol>"
+        + "".join(f"<li>{e(x)}</li>" for x in rollback) + "</ol></body></html>\n", encoding="utf-8")
+    return ActionResult({"automated_ok": doc["automated_ok"],
+                         "failed": [i["id"] for i in items if i["status"] == "fail"]})
+
+
+@check("migrate.cutover_ready")
+def cutover_ready(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    doc = load_json(ctx.path(args["out"]))
+    bad = [f"{i['id']} ({i['evidence']})" for i in doc["items"] if i["kind"] == "automated" and i["status"] != "pass"]
+    if bad:
+        return CheckResult(False, f"cut-over not ready: {'; '.join(bad)}")
+    pending = sum(1 for i in doc["items"] if i["status"] == "pending-operator")
+    return CheckResult(True, f"automated checks pass; {pending} operator item(s) listed with the rollback")
+
+
+@check("rollback.source_files_intact")
+def source_files_intact(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    """Rollback can return service to the source: its files are as the migration's manifest recorded."""
+    from .transfer import Manifest, blocking, compare, make_manifest
+    from .transfer_steps import endpoint
+
+    recorded = Manifest.read(Path(args["manifest"]))
+    now = make_manifest(endpoint(args["inventory"], recorded.host), recorded.root)
+    diffs = blocking(compare(recorded, now))
+    if diffs:
+        return CheckResult(False, f"{recorded.host}:{recorded.root} changed since the migration: "
+                                  + "; ".join(str(d) for d in diffs[:10]))
+    return CheckResult(True, f"{recorded.host}:{recorded.root}: {len(recorded.files)} files as at the migration")
+
+
+@check("rollback.source_db_intact")
+def source_db_intact(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    from . import database as db
+    from .transfer_steps import endpoint
+
+    rec = load_json(Path(args["tables"]))
+    recorded = [db.TableDigest(t["table"], t["rows"], t["digest"]) for t in rec["tables"]]
+    now = db.table_digests(endpoint(args["inventory"], rec["host"]), rec["database"])
+    problems = db.compare_tables(recorded, now, names=("at the dump", "now"))
+    if problems:
+        return CheckResult(False, f"database {rec['database']} on {rec['host']} changed since the dump "
+                                  "(writes after the dump are not at the target): " + "; ".join(problems[:10]))
+    return CheckResult(True, f"database {rec['database']} on {rec['host']}: every table as at the dump")
+
+
+def register_rollback(rsub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:  # type: ignore[type-arg]
+    r = rsub.add_parser("rollback-in", help="prove service can return to the source after a migrate-in",
+                        description="Checks that the source's files and database are as the migration recorded "
+                                    "them, and writes the rollback record. Exit 0 safe to return, 2 the source "
+                                    "changed (named), 1 error.")
+    r.add_argument("--migration-run", type=Path, required=True, metavar="RUN_DIR", help="the migrate-in run directory")
+    common(r)
+    r.set_defaults(func=cmd_rollback)
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from .commands import start
+
+    mig = args.migration_run.resolve()
+    first = next((r for r in read_journal(mig).records if r["event"] == "run-start"), None)
+    if first is None or first.get("runbook") != "migrate-in":
+        raise RunbookError(f"{mig}: not a migrate-in run (no migrate-in run-start in its journal)")
+    params = {"system": first["params"]["system"], "inventory": first["params"]["inventory"],
+              "migration_run": str(mig)}
+    if args.run_dir is None:
+        args.run_dir = mig / "rollback"
+    return start(PROJECT_ROOT / "playbooks" / "runbooks" / "migrate-in-rollback.yaml", params, args)
+
+
+# ------------------------------------------------------- vulnerability scan gate
+SCAN_DIR = "/var/lib/govcloud/vuln-scan"  # the vuln_scan role's vuln_scan_report_dir
+
+
+@action("migrate.fetch_scan")
+def fetch_scan(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
+    """The newest lynis report the vuln_scan role left on the target (主机漏洞扫描), parsed."""
+    from .transfer_steps import endpoint
+
+    host = endpoint(args["inventory"], args["target"])
+    r = host.run(f"f=$(sudo -n sh -c 'ls -1t {SCAN_DIR}/lynis-*.dat 2>/dev/null' | head -n 1); "
+                 f"[ -n \"$f\" ] && echo \"$f\" && sudo -n cat \"$f\"", what="(fetching the vulnerability scan)")
+    doc: dict[str, Any] = {"host": host.name, "report": None, "hardening_index": None, "warnings": [],
+                           "suggestions": 0}
+    if r.returncode == 0 and r.stdout.strip():
+        path, _, text = r.stdout.partition("\n")
+        ctx.path(args["raw"]).parent.mkdir(parents=True, exist_ok=True)
+        ctx.path(args["raw"]).write_text(text, encoding="utf-8")
+        doc["report"] = path.strip()
+        for line in text.splitlines():
+            if line.startswith("hardening_index="):
+                doc["hardening_index"] = int(line.split("=", 1)[1] or 0)
+            elif line.startswith("warning[]="):
+                doc["warnings"].append(line.split("=", 1)[1])
+            elif line.startswith("suggestion[]="):
+                doc["suggestions"] += 1
+    else:
+        ctx.path(args["raw"]).write_text("", encoding="utf-8")
+    ctx.path(args["out"]).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return ActionResult({k: doc[k] for k in ("report", "hardening_index", "suggestions")} |
+                        {"warnings": len(doc["warnings"])})
+
+
+@check("migrate.scan_gate")
+def scan_gate(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    """Article 24: a vulnerability scan exists for the target and none of its findings is above the
+    configured level (lynis warnings ≤ max, hardening index ≥ min)."""
+    doc = load_json(ctx.path(args["out"]))
+    if doc["report"] is None:
+        return CheckResult(False, f"no vulnerability scan report on {doc['host']} ({SCAN_DIR}/lynis-*.dat): "
+                                  "run the vuln_scan role first (article 24)")
+    max_w, min_i = int(args["max_warnings"]), int(args["min_index"])
+    problems = []
+    if len(doc["warnings"]) > max_w:
+        problems.append(f"{len(doc['warnings'])} lynis warning(s) (at most {max_w} allowed): "
+                        + ", ".join(w.split("|")[0] for w in doc["warnings"][:5]))
+    if doc["hardening_index"] is None or doc["hardening_index"] < min_i:
+        problems.append(f"hardening index {doc['hardening_index']} below {min_i}")
+    if problems:
+        return CheckResult(False, f"vulnerability scan gate (article 24) closed on {doc['host']}: " + "; ".join(problems))
+    return CheckResult(True, f"vulnerability scan of {doc['host']}: index {doc['hardening_index']}, "
+                             f"{len(doc['warnings'])} warning(s) ≤ {max_w}")
