@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Callable
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from govcloud.errors import Issue
+from govcloud.errors import InputError, Issue
 from govcloud.paths import SCHEMAS_DIR
-from govcloud.yamldoc import PathKey, YamlDocument, format_path
+from govcloud.yamldoc import PathKey, YamlDocument, format_path, load_yaml
 
 _TYPE_WORDS = {
     "object": "a mapping",
@@ -144,6 +144,24 @@ def document_issues(doc: YamlDocument, schema_name: str) -> list[Issue]:
             seen.add(issue.path)
             unique.append(issue)
     return unique
+
+
+def load_checked(file: Any, schema_name: str, *, semantic: Callable[[YamlDocument], list[Issue]] | None = None,
+                 error: type[InputError] = InputError) -> YamlDocument:
+    """A YAML input document parsed, required to be a mapping, validated against ``schemas/<schema_name>``
+    and then by ``semantic``; ``error`` lists every problem of the first stage that fails."""
+    try:
+        doc = load_yaml(file)
+    except InputError as exc:
+        raise error(exc.issues) from None
+    if not isinstance(doc.data, dict):
+        raise error([Issue(str(doc.file), "", f"expected a mapping at the top, got {type(doc.data).__name__}", 1)])
+    issues = document_issues(doc, schema_name)
+    if not issues and semantic is not None:
+        issues = semantic(doc)
+    if issues:
+        raise error(issues)
+    return doc
 
 
 def check_output(obj: Any, schema_name: str) -> None:

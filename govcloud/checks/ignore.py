@@ -12,9 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from govcloud.checks.findings import Finding
-from govcloud.errors import InputError
-from govcloud.schemas import document_issues
-from govcloud.yamldoc import load_yaml
+from govcloud.schemas import load_checked
 
 SCHEMA = "check-ignore.schema.json"
 
@@ -41,10 +39,7 @@ class IgnoreFile:
 
 
 def load_ignore(file: str | Path) -> IgnoreFile:
-    doc = load_yaml(file)
-    issues = document_issues(doc, SCHEMA)
-    if issues:
-        raise InputError(issues)
+    doc = load_checked(file, SCHEMA)
     entries = tuple(
         IgnoreEntry(i, doc.line_of(("ignore", i)), e.get("kind"), e.get("item"), e.get("subject"), e["reason"],
                     date.fromisoformat(e["expires"]))

@@ -23,11 +23,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
-from govcloud.contract.loader import add_months, load_document
+from govcloud.contract.loader import add_months
 from govcloud.contract.model import Contract, LineItem
 from govcloud.contract.money import to_fen
 from govcloud.errors import ContractError, Issue
-from govcloud.schemas import document_issues
+from govcloud.schemas import load_checked
 from govcloud.yamldoc import PathKey, YamlDocument, format_path
 
 SCHEMA = "amendment.schema.json"
@@ -64,13 +64,7 @@ class Amendment:
 
 def load_amendment(file: str | Path) -> Amendment:
     """Load and schema-validate one amendment document (not yet checked against a contract)."""
-    doc = load_document(file)
-    if not isinstance(doc.data, dict):
-        raise ContractError([Issue(str(doc.file), "", "expected a mapping at the top", 1)])
-    issues = document_issues(doc, SCHEMA)
-    if issues:
-        raise ContractError(issues)
-    return _build(doc)
+    return _build(load_checked(file, SCHEMA, error=ContractError))
 
 
 def _build(doc: YamlDocument) -> Amendment:

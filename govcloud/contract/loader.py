@@ -12,9 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govcloud.errors import ContractError, InputError, Issue
-from govcloud.schemas import document_issues
-from govcloud.yamldoc import PathKey, YamlDocument, format_path, load_yaml
+from govcloud.errors import ContractError, Issue
+from govcloud.schemas import load_checked
+from govcloud.yamldoc import PathKey, YamlDocument, format_path
 from govcloud.contract.model import (
     AcceptancePhase,
     Contract,
@@ -173,23 +173,6 @@ def _build(doc: YamlDocument) -> Contract:
     )
 
 
-def load_document(file: str | Path) -> YamlDocument:
-    """Parse YAML, turning a malformed file into a ``ContractError``."""
-    try:
-        return load_yaml(file)
-    except InputError as exc:
-        raise ContractError(exc.issues) from None
-
-
 def load_contract(file: str | Path) -> Contract:
     """Load and validate a contract document; raise ``ContractError`` listing every problem."""
-    doc = load_document(file)
-    if not isinstance(doc.data, dict):
-        raise ContractError([Issue(str(doc.file), "", f"expected a mapping at the top, got {type(doc.data).__name__}", 1)])
-    issues = document_issues(doc, SCHEMA)
-    if issues:
-        raise ContractError(issues)
-    issues = _semantic_issues(doc)
-    if issues:
-        raise ContractError(issues)
-    return _build(doc)
+    return _build(load_checked(file, SCHEMA, semantic=_semantic_issues, error=ContractError))

@@ -29,7 +29,7 @@ from pathlib import Path
 from . import cgroups, keys, network, nspawn, overlay, paths, volumes
 from .base import ADMIN_USER, BaseImage, ensure_base
 from .errors import LabError
-from .run import Progress, log, run
+from .run import Progress, log
 from .state import HostRecord, LabRecord, unregister
 
 HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")

@@ -11,10 +11,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from govcloud.errors import InputError, Issue
+from govcloud.errors import Issue
 from govcloud.paths import PROJECT_ROOT
-from govcloud.schemas import document_issues
-from govcloud.yamldoc import PathKey, YamlDocument, format_path, load_yaml
+from govcloud.schemas import load_checked
+from govcloud.yamldoc import PathKey, YamlDocument, format_path
 
 from . import registry
 from .model import VAR_RE, Call, Runbook, Step
@@ -31,14 +31,7 @@ def runbook_path(name: str) -> Path:
 
 
 def load_runbook(file: str | Path) -> Runbook:
-    doc = load_yaml(file)
-    issues = document_issues(doc, SCHEMA)
-    if issues:
-        raise InputError(issues)
-    issues = semantic_issues(doc)
-    if issues:
-        raise InputError(issues)
-    return _build(doc)
+    return _build(load_checked(file, SCHEMA, semantic=semantic_issues))
 
 
 def _issue(doc: YamlDocument, path: PathKey, expected: str) -> Issue:
