@@ -10,10 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-
-from govcloud.errors import InputError, Issue
-from govcloud.schemas import check_output, load_schema
+from govcloud.errors import InputError
+from govcloud.jsondoc import json_issues, load_json
+from govcloud.schemas import check_output
 
 from .addons import AddonState
 
@@ -30,13 +29,6 @@ def write_evidence(doc: dict, path: Path) -> Path:
     return path
 
 
-def _path(parts: list) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
-
-
 @dataclass(frozen=True)
 class Evidence:
     """A loaded, schema-valid evidence document."""
@@ -46,16 +38,11 @@ class Evidence:
 
     @classmethod
     def load(cls, path: Path) -> "Evidence":
-        if not path.exists():
-            raise InputError.one(path, "", "an evidence file written by `govcloud harden` (not found)")
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise InputError.one(path, "", f"JSON ({exc})") from None
-        errors = sorted(Draft202012Validator(load_schema(SCHEMA)).iter_errors(doc), key=lambda e: list(e.absolute_path))
-        if errors:
-            raise InputError([Issue(str(path), _path(list(e.absolute_path)), f"{e.message} (schemas/{SCHEMA})")
-                              for e in errors[:20]])
+        """Read and schema-check an evidence file; errors name the file and the JSON path or position."""
+        doc = load_json(path)
+        issues = json_issues(path, doc, SCHEMA)
+        if issues:
+            raise InputError(issues[:20])
         return cls(path, doc)
 
     @property

@@ -137,7 +137,7 @@ def test_bad_evidence_names_file_and_field(tmp_path):
     p.write_text(json.dumps({"kind": "govcloud/harden-evidence", "version": 1}))
     with pytest.raises(InputError) as err:
         Evidence.load(p)
-    assert str(p) in str(err.value) and "required property" in str(err.value)
+    assert str(p) in str(err.value) and "$schema: missing required field" in str(err.value)
     with pytest.raises(InputError, match="not found"):
         Evidence.load(tmp_path / "missing.json")
 
