@@ -3,8 +3,8 @@
 Builds, from the real prod export (``govcloud plan --stack prod --export-state``), a
 deployment of N resources: the prod resources plus more hosts (an instance and its data
 volume each, renamed copies of prod's instances), the same file as declared and as deployed
-but for a few edits, and (where the harden evidence format is available) evidence for every
-host. Prints, for N = 1,000 … 10,000: the wall time of ``govcloud check --declared …`` from
+but for a few edits, and harden evidence for every host (a real host's entry from a recorded
+run, one per host name). Prints, for N = 1,000 … 10,000: the wall time of ``govcloud check --declared …`` from
 process start, the time of the comparison alone (in process), the peak memory of the
 command, and the time to merely ``json.load`` the same files.
 
@@ -85,6 +85,20 @@ def grow(doc: dict[str, Any], size: int) -> tuple[dict[str, Any], int]:
     return out, hosts
 
 
+EVIDENCE_TEMPLATE = ROOT / "tests" / "runbook" / "data" / "harden-evidence.json"  # a recorded real harden run
+
+
+def evidence_for(doc: dict[str, Any]) -> dict[str, Any]:
+    """Harden evidence for every host of ``doc``: a real host's entry from a recorded run, one per name."""
+    ev = json.loads(EVIDENCE_TEMPLATE.read_text(encoding="utf-8"))
+    template = ev["hosts"]["lab-app-01"]
+    names = [r["inputs"]["name"] for r in doc["deployment"]["resources"] if r["type"] == INSTANCE]
+    ev["hosts"] = {n: copy.deepcopy(template) for n in names}
+    for n in names:
+        ev["hosts"][n]["facts"]["hostname"] = n
+    return ev
+
+
 def peak_rss_mb_of(cmd: list[str]) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MB) and exit code of a child process."""
     start = time.perf_counter()
@@ -96,15 +110,17 @@ def peak_rss_mb_of(cmd: list[str]) -> tuple[float, float, int]:
     return wall, peak, proc.returncode
 
 
-def compare_only(declared: Path, deployed: Path) -> float:
+def compare_only(declared: Path, deployed: Path, evidence: Path) -> float:
     """The comparison alone, in process, files already read."""
     from govcloud.checks.engine import run_check
     from govcloud.contract import DEFAULT_CONTRACT, load_contract
+    from govcloud.hosts.evidence import load_evidence
     from govcloud.state.export import read_export
 
     contract = load_contract(DEFAULT_CONTRACT)
-    dec, dep = read_export(declared), read_export(deployed)
-    report = run_check("bench", contract.number, {li.id: li for li in contract.line_items}, contract.term.end, dec, dep)
+    dec, dep, ev = read_export(declared), read_export(deployed), load_evidence(evidence)
+    report = run_check("bench", contract.number, {li.id: li for li in contract.line_items}, contract.term.end, dec,
+                       dep, ev)
     return report.seconds
 
 
@@ -123,21 +139,24 @@ def main() -> None:
         for size in sizes:
             doc, hosts = grow(base, size)
             declared, deployed = tmp / f"declared-{size}.json", tmp / f"deployed-{size}.json"
+            evidence = tmp / f"evidence-{size}.json"
             declared.write_text(json.dumps(doc), encoding="utf-8")
             deployed.write_text(json.dumps(doc), encoding="utf-8")
+            evidence.write_text(json.dumps(evidence_for(doc)), encoding="utf-8")
             loads, compares, walls, peaks = [], [], [], []
             for _ in range(args.repeat):
                 t0 = time.perf_counter()
-                for p in (declared, deployed):
+                for p in (declared, deployed, evidence):
                     json.loads(p.read_bytes())
                 loads.append(time.perf_counter() - t0)
-                compares.append(compare_only(declared, deployed))
+                compares.append(compare_only(declared, deployed, evidence))
                 wall, peak, code = peak_rss_mb_of([sys.executable, "-m", "govcloud.cli", "check", "--stack", "prod",
                                                    "--state", str(deployed), "--declared", str(declared),
+                                                   "--evidence", str(evidence),
                                                    "--format", "json", "--output", str(tmp / "report.json")])
                 walls.append(wall)
                 peaks.append(peak)
-            mb = (declared.stat().st_size + deployed.stat().st_size) / 1e6
+            mb = (declared.stat().st_size + deployed.stat().st_size + evidence.stat().st_size) / 1e6
             row = (len(doc["deployment"]["resources"]), hosts, mb, statistics.median(loads),
                    statistics.median(compares), statistics.median(walls), max(peaks), code)
             rows.append(row)

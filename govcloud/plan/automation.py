@@ -9,6 +9,7 @@ names the offline path, ``govcloud plan``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -32,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        help=f"state backend URL (default: {DEFAULT_BACKEND})")
         if action != "refresh":
             p.add_argument("--no-policy", action="store_true", help="do not run the contract policy pack")
+        else:
+            p.add_argument("--export-state", type=Path, metavar="FILE",
+                           help="after the refresh, write `pulumi stack export` (deployment version 3) here: "
+                                "the deployed side for `govcloud check --state`")
         p.set_defaults(func=run_action, action=action)
 
 
@@ -63,6 +68,11 @@ def run_action(args: argparse.Namespace) -> int:
             stack.up(on_output=print, policy_packs=policy)
         else:
             stack.refresh(on_output=print)
+            if args.export_state:
+                dep = stack.export_stack()
+                args.export_state.parent.mkdir(parents=True, exist_ok=True)
+                args.export_state.write_text(json.dumps({"version": dep.version, "deployment": dep.deployment},
+                                                        ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     except auto.errors.CommandError as exc:
         print(f"govcloud: error: pulumi {args.action} failed: {exc}", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """`govcloud check` end to end on real hosts (issue 6): the lab stack's hosts booted and hardened,
 evidence collected by `govcloud harden --check`, then an add-on's service stopped on one host:
-`check` names that host and line item and exits 2.
+`check` names that host and line item and exits 2; and the same evidence with a database host's audit
+plugin gone makes `check` report that host's DB audit missing.
 
 The deployed state is the lab stack's `govcloud plan --export-state` (no cloud exists here: the
 export stands in for `pulumi stack export`); the hosts, the hardening and the evidence are real.
@@ -14,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from govcloud.hosts.addons import ADDONS, evaluate
 from tests.hosts.conftest import REPO
 
 IGNORE = """version: 1
@@ -48,6 +50,23 @@ def test_check_reports_a_stopped_addon_on_its_host(hardened, tmp_path: Path) -> 
     host = next(h for h in report["hosts"] if h["name"] == "lab-app-02")
     assert host["presence"] == "present" and host["addons"]["antivirus"] == "ok"
     assert next(h for h in report["hosts"] if h["name"] == "lab-db-01")["addons"]["db_audit"] == "ok"
+
+    # a database host without its audit plugin: the same real evidence with pgaudit's package gone,
+    # the add-on state evaluated from it as `harden` does
+    doc = json.loads(baseline.evidence_path.read_text(encoding="utf-8"))
+    db = doc["hosts"]["lab-db-01"]
+    db["packages"]["postgresql-15-pgaudit"] = None
+    facts = db["facts"]
+    state = evaluate(ADDONS["db_audit"], db["packages"], db["services"], facts["virtualization"]["type"],
+                     (facts["os"]["distribution"], facts["os"]["version"]))
+    db["addon_state"]["db_audit"] = {"installed": state.installed, "active": state.active, "detail": state.detail}
+    no_audit = tmp_path / "evidence-no-pgaudit.json"
+    no_audit.write_text(json.dumps(doc), encoding="utf-8")
+    code, report = _check(export, no_audit, ignore)
+    assert code == 2
+    assert [(f["kind"], f["item"], f["subject"]) for f in report["findings"]] == [
+        ("addon-missing", "db_audit", "lab-db-01")]
+    assert "postgresql-15-pgaudit" in report["findings"][0]["message"]
 
     lab = hardened.lab
     lab.ssh("lab-app-02", "sudo systemctl stop clamav-daemon.service")
