@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gc
 import json
 import resource
 import statistics
@@ -118,9 +119,14 @@ def compare_only(declared: Path, deployed: Path, evidence: Path) -> float:
     from govcloud.state.export import read_export
 
     contract = load_contract(DEFAULT_CONTRACT)
-    dec, dep, ev = read_export(declared), read_export(deployed), load_evidence(evidence)
-    report = run_check("bench", contract.number, {li.id: li for li in contract.line_items}, contract.term.end, dec,
-                       dep, ev)
+    gc.disable()  # as `govcloud check` runs it (govcloud/checks/commands.py)
+    try:
+        dec, dep, ev = read_export(declared), read_export(deployed), load_evidence(evidence)
+        report = run_check("bench", contract.number, {li.id: li for li in contract.line_items}, contract.term.end,
+                           dec, dep, ev)
+    finally:
+        gc.enable()
+        gc.collect()
     return report.seconds
 
 
