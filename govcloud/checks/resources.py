@@ -54,6 +54,24 @@ def items_of(dep: Deployment, counted_tally: Tally) -> dict[str, dict[str, tuple
     return out
 
 
+# Resources no line item counts still bear on a clause: networks on IP address management (article 35),
+# the tenant project and flavors on the compute service (article 2). Findings name these pseudo-items.
+_UNMAPPED: tuple[tuple[str, str, str], ...] = (
+    ("openstack:networking/", "ip_plan", "article-35"),
+    ("openstack:compute/flavor:", "vcpu", "article-2"),
+    ("openstack:identity/", "tenancy", "article-2"),
+)
+
+
+def _unmapped_item(urn: str) -> str:
+    type_ = urn.split("::")[2].rsplit("$", 1)[-1] if urn.count("::") >= 3 else ""
+    return next((item for prefix, item, _clause in _UNMAPPED if type_.startswith(prefix)), "unmapped")
+
+
+def _clause(item: str) -> str:
+    return next((clause for _p, i, clause in _UNMAPPED if i == item and clause != "article-2"), "article-2")
+
+
 @dataclass(frozen=True)
 class Coverage:
     managed: int  # deployed and declared
@@ -101,15 +119,15 @@ def compare_resources(declared: Deployment, deployed: Deployment, declared_tally
     def items(urn: str, table: dict[str, dict[str, tuple[str, ...]]], path: str = "") -> tuple[str, ...]:
         props = table.get(urn) or {}
         head = path.split("[", 1)[0]
-        return props.get(path) or props.get(head) or props.get("") or ("unmapped",)
+        return props.get(path) or props.get(head) or props.get("") or (_unmapped_item(urn),)
 
     for urn in dec.keys() - dep.keys():
         for item in items(urn, dec_items):
-            findings.append(Finding("missing", item, "article-2", urn, "deployed", "absent",
+            findings.append(Finding("missing", item, _clause(item), urn, "deployed", "absent",
                                     f"{dec[urn].type} {dec[urn].name} is declared but not deployed"))
     for urn in dep.keys() - dec.keys():
         for item in items(urn, dep_items):
-            findings.append(Finding("unmanaged", item, "article-2", urn, "declared by the program", "not declared",
+            findings.append(Finding("unmanaged", item, _clause(item), urn, "declared by the program", "not declared",
                                     f"{dep[urn].type} {dep[urn].name} is deployed but the program does not declare it"))
     for urn in dec.keys() & dep.keys():
         diffs: list[tuple[str, Any, Any]] = []
@@ -118,7 +136,7 @@ def compare_resources(declared: Deployment, deployed: Deployment, declared_tally
             changed += 1
             for path, want, got in diffs:
                 for item in items(urn, dec_items, path):
-                    findings.append(Finding("drift", item, "article-2", f"{urn}#{path}", str(want), str(got),
+                    findings.append(Finding("drift", item, _clause(item), f"{urn}#{path}", str(want), str(got),
                                             f"{dec[urn].type} {dec[urn].name}: {path} is {got}, declared {want}"))
     coverage = Coverage(len(dec.keys() & dep.keys()), len(dec.keys() - dep.keys()), len(dep.keys() - dec.keys()),
                         changed)

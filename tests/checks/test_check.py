@@ -176,3 +176,14 @@ def test_junit_and_markdown(prod_export: Path, edited, tmp_path: Path) -> None:
                   "--format", "markdown")
     assert md.returncode == 2
     assert "❌ 3 finding(s)" in md.stdout and "| `vcpu` vCPU(主频不低于2.4GHz) | 1800 vCPU | 1800 | 1600 | drift, under |" in md.stdout
+
+
+def test_subnet_changed_is_drift_on_the_ip_plan(prod_export: Path, edited) -> None:
+    def move(doc: dict) -> None:
+        subnet = next(r for r in resources(doc) if r["type"].endswith("subnet:Subnet"))
+        subnet["outputs"]["cidr"] = "10.99.0.0/24"
+
+    code, report, _ = check_json(edited(move), prod_export)
+    assert code == 2
+    assert [(f["kind"], f["item"], f["clause"], f["actual"]) for f in report["findings"]] == [
+        ("drift", "ip_plan", "article-35", "10.99.0.0/24")]
