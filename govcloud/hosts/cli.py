@@ -1,18 +1,16 @@
 """Sub-commands `harden` and `verify-hosts` (register them with `register(subparsers)`).
 
 Exit codes: 0 clean, 2 findings (a control failed, an add-on missing), 1 error.
-Standalone: `python -m govcloud.hosts harden|verify-hosts ...`.
+Wired into `govcloud` through `register` (govcloud/cli.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from govcloud.console import make_console
-from govcloud.errors import GovcloudError
 
 from .controls import DEFAULT_CONTROL_MAP, load_control_map
 from .evidence import Evidence
@@ -67,17 +65,3 @@ def cmd_verify_hosts(args: argparse.Namespace) -> int:
     else:
         render_table(rep, make_console())
     return rep.exit_code
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m govcloud.hosts")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except GovcloudError as exc:
-        print(f"govcloud: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("govcloud: interrupted", file=sys.stderr)
-        return 130

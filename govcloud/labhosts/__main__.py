@@ -75,7 +75,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     inv = lab.state_dir / "inventory.yml"
     print(f"lab {lab.id} up: {len(lab.hosts)} host(s), subnet {lab.record.subnet}")
     print(f"inventory: {inv}")
-    print(f"  .venv/bin/python -m govcloud.hosts harden --inventory {inv}     # site.yml + evidence")
+    print(f"  .venv/bin/govcloud harden --inventory {inv}     # site.yml + evidence")
     print("  (plain ansible: add inventory/group_vars with a source beside a group_vars link; see .lab-ready)")
     for h in lab.hosts:
         print(f"  ssh -F {lab.state_dir / 'ssh_config'} {h.name}    # {h.address}")

@@ -19,8 +19,6 @@ from .model import Call, render
 from .registry import ActionResult, CheckResult
 
 PLAYBOOKS = PROJECT_ROOT / "playbooks"
-#: sub-commands with their own entry point until they are in ``govcloud.cli.COMMAND_MODULES``
-STANDALONE = {"harden": "govcloud.hosts", "verify-hosts": "govcloud.hosts"}
 
 
 @cache
@@ -39,9 +37,7 @@ def cli_commands() -> frozenset[str]:
 
 def entry_module(command: str) -> str | None:
     """The module that runs ``govcloud <command>``, or None if there is none."""
-    if command in cli_commands():
-        return "govcloud.cli"
-    return STANDALONE.get(command)
+    return "govcloud.cli" if command in cli_commands() else None
 
 
 def _govcloud(ctx: RunContext, spec: dict[str, Any]) -> tuple[bool, str, dict[str, Any]]:

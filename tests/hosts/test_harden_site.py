@@ -144,10 +144,10 @@ def test_verify_hosts_reports_a_broken_control(hardened, tmp_path):
     covered = {c.id for c in load_control_map().controls if "8.1.4.1a" in c.covered_by}  # e.g. 8.1.4.8b
     assert {(f.host, f.kind, f.subject) for f in report.findings} == {
         ("lab-app-01", "control-failed", cid) for cid in {"8.1.4.1a", *covered}}
-    cli = subprocess.run([sys.executable, "-m", "govcloud.hosts", "verify-hosts", str(outcome.evidence_path),
+    cli = subprocess.run([sys.executable, "-m", "govcloud.cli", "verify-hosts", str(outcome.evidence_path),
                           "--format", "json"], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert cli.returncode == 2, cli.stderr
     assert json.loads(cli.stdout)["findings"][0]["subject"] == "8.1.4.1a"
-    table = subprocess.run([sys.executable, "-m", "govcloud.hosts", "verify-hosts", str(outcome.evidence_path)],
+    table = subprocess.run([sys.executable, "-m", "govcloud.cli", "verify-hosts", str(outcome.evidence_path)],
                            capture_output=True, text=True, cwd=REPO, timeout=60, env={**os.environ, "COLUMNS": "200"})
     assert table.returncode == 2 and "FAIL" in table.stdout and "8.1.4.1a" in table.stdout
