@@ -1,12 +1,14 @@
 """Benchmark ``govcloud check`` on a large tenancy.
 
 Builds, from the real prod export (``govcloud plan --stack prod --export-state``), a
-deployment of N resources: the prod resources plus more hosts (an instance and its data
-volume each, renamed copies of prod's instances), the same file as declared and as deployed
-but for a few edits, and harden evidence for every host (a real host's entry from a recorded
-run, one per host name). Prints, for N = 1,000 … 10,000: the wall time of ``govcloud check --declared …`` from
-process start, the time of the comparison alone (in process), the peak memory of the
-command, and the time to merely ``json.load`` the same files.
+deployment of exactly N resources with N / 5 hosts (2,000 at 10,000): prod's other resources,
+and per host an instance (a renamed copy of a prod instance), its data volume, the attachment, a
+port and, on most hosts, a floating address; the same file as declared and as deployed; and harden
+evidence for every host (the entry of host lab-app-01 from the recorded real run in
+tests/runbook/data/harden-evidence.json, one per host name). Prints, for N = 1,000 … 10,000: the wall time of ``govcloud check --declared …`` from
+process start and the CPU seconds it used (user + system: steadier than wall time on a shared
+machine), the time of the comparison alone (in process), the peak memory of the command, and the
+time to merely ``json.load`` the same files; and the load average before and after.
 
 Targets (issue 6): comparison < 1 s and the whole command < 3 s at 10,000 resources with
 2,000 hosts; linear from 1,000 to 10,000.
@@ -20,7 +22,7 @@ import argparse
 import copy
 import gc
 import json
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -44,7 +46,7 @@ def prod_export(tmp: Path) -> dict[str, Any]:
 
 
 PORT = "openstack:networking/port:Port"
-PER_HOST = 5  # an instance, its data volume, the attachment, a port and a floating address
+PER_HOST = 5  # an instance, its data volume, the attachment, a port and (on most hosts) a floating address
 
 
 def _aux(inst: dict[str, Any], name: str, type_: str, suffix: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -57,13 +59,17 @@ def _aux(inst: dict[str, Any], name: str, type_: str, suffix: str, props: dict[s
 
 
 def grow(doc: dict[str, Any], size: int) -> tuple[dict[str, Any], int]:
-    """The prod deployment grown to ``size`` resources: prod's hosts replaced by ``size // 5`` hosts,
-    each an instance (a renamed copy of a prod instance) with a data volume, its attachment, a port and
-    a floating address."""
+    """The prod deployment grown to exactly ``size`` resources with ``size // 5`` hosts (2,000 at 10,000):
+    prod's instances replaced by renamed copies, each with a data volume, its attachment and a port; the
+    resources left over after those (``size`` minus prod's other resources) are floating addresses on the
+    first hosts, as not every host faces the internet."""
     out = copy.deepcopy(doc)
     templates = [r for r in doc["deployment"]["resources"] if r["type"] == INSTANCE]
     res = [r for r in out["deployment"]["resources"] if r["type"] != INSTANCE]
-    hosts = max(1, (size - len(res)) // PER_HOST)
+    hosts = max(1, size // PER_HOST)
+    fips = size - len(res) - 4 * hosts
+    if not 0 <= fips <= hosts:
+        raise SystemExit(f"cannot build {size} resources with {hosts} hosts on {len(res)} prod resources")
     for k in range(hosts):
         t = templates[k % len(templates)]
         name = f"host-{k:05d}"
@@ -78,11 +84,11 @@ def grow(doc: dict[str, Any], size: int) -> tuple[dict[str, Any], int]:
         res.append(_aux(inst, name, "openstack:compute/volumeAttach:VolumeAttach", "attach",
                         {"instanceId": inst["id"], "volumeId": f"{name}-data-id"}))
         res.append(_aux(inst, name, PORT, "port", {"networkId": "net-app-id", "name": f"{name}-port"}))
-        res.append(_aux(inst, name, "openstack:networking/floatingIpAssociate:FloatingIpAssociate", "fip",
-                        {"floatingIp": "198.51.100.1", "portId": f"{name}-port-id"}))
-    while len(res) < size:
-        res.append(_aux(res[-5], f"spare-{len(res)}", PORT, "port", {"networkId": "net-app-id"}))
+        if k < fips:
+            res.append(_aux(inst, name, "openstack:networking/floatingIpAssociate:FloatingIpAssociate", "fip",
+                            {"floatingIp": "198.51.100.1", "portId": f"{name}-port-id"}))
     out["deployment"]["resources"] = res
+    assert len(res) == size, (len(res), size)
     return out, hosts
 
 
@@ -100,19 +106,27 @@ def evidence_for(doc: dict[str, Any]) -> dict[str, Any]:
     return ev
 
 
-def peak_rss_mb_of(cmd: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MB) and exit code of a child process."""
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if proc.returncode not in (0, 2):
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return wall, peak, proc.returncode
+def run_child(cmd: list[str]) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (user + system), peak RSS (MB) and exit code of one child process
+    (its own resource usage, from wait4)."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 2):
+            err.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} failed ({code}): {err.read()[-2000:].decode(errors='replace')}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code
 
 
-def compare_only(declared: Path, deployed: Path, evidence: Path) -> float:
-    """The comparison alone, in process, files already read."""
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def compare_only(declared: Path, deployed: Path, evidence: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the comparison alone, in process, files already read."""
     from govcloud.checks.engine import run_check
     from govcloud.contract import DEFAULT_CONTRACT, load_contract
     from govcloud.hosts.evidence import load_evidence
@@ -122,12 +136,14 @@ def compare_only(declared: Path, deployed: Path, evidence: Path) -> float:
     gc.disable()  # as `govcloud check` runs it (govcloud/checks/commands.py)
     try:
         dec, dep, ev = read_export(declared), read_export(deployed), load_evidence(evidence)
+        cpu = time.process_time()
         report = run_check("bench", contract.number, {li.id: li for li in contract.line_items}, contract.term.end,
                            dec, dep, ev)
+        cpu = time.process_time() - cpu
     finally:
         gc.enable()
         gc.collect()
-    return report.seconds
+    return report.seconds, cpu
 
 
 def main() -> None:
@@ -139,8 +155,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         base = prod_export(tmp)
-        print(f"{'resources':>9} {'hosts':>6} {'MB':>6} {'json.load s':>11} {'compare s':>9} {'command s':>9} "
-              f"{'peak MB':>8} {'exit':>4}")
+        print(f"load average (1, 5, 15 min) before: {_load()} on {os.cpu_count()} CPUs")
+        print(f"{'resources':>9} {'hosts':>6} {'MB':>6} {'json.load s':>11} {'compare s':>9} {'cmp CPU s':>9} "
+              f"{'command s':>9} {'cmd CPU s':>9} {'peak MB':>8} {'exit':>4}")
         rows = []
         for size in sizes:
             doc, hosts = grow(base, size)
@@ -149,29 +166,36 @@ def main() -> None:
             declared.write_text(json.dumps(doc), encoding="utf-8")
             deployed.write_text(json.dumps(doc), encoding="utf-8")
             evidence.write_text(json.dumps(evidence_for(doc)), encoding="utf-8")
-            loads, compares, walls, peaks = [], [], [], []
+            loads, compares, compare_cpus, walls, cpus, peaks = [], [], [], [], [], []
             for _ in range(args.repeat):
                 t0 = time.perf_counter()
                 for p in (declared, deployed, evidence):
                     json.loads(p.read_bytes())
                 loads.append(time.perf_counter() - t0)
-                compares.append(compare_only(declared, deployed, evidence))
-                wall, peak, code = peak_rss_mb_of([sys.executable, "-m", "govcloud.cli", "check", "--stack", "prod",
+                compare_wall, compare_cpu = compare_only(declared, deployed, evidence)
+                compares.append(compare_wall)
+                compare_cpus.append(compare_cpu)
+                wall, cpu, peak, code = run_child([sys.executable, "-m", "govcloud.cli", "check", "--stack", "prod",
                                                    "--state", str(deployed), "--declared", str(declared),
                                                    "--evidence", str(evidence),
                                                    "--format", "json", "--output", str(tmp / "report.json")])
                 walls.append(wall)
+                cpus.append(cpu)
                 peaks.append(peak)
             mb = (declared.stat().st_size + deployed.stat().st_size + evidence.stat().st_size) / 1e6
             row = (len(doc["deployment"]["resources"]), hosts, mb, statistics.median(loads),
-                   statistics.median(compares), statistics.median(walls), max(peaks), code)
+                   statistics.median(compares), statistics.median(compare_cpus), statistics.median(walls),
+                   statistics.median(cpus), max(peaks), code)
             rows.append(row)
             print(f"{row[0]:>9} {row[1]:>6} {row[2]:>6.1f} {row[3]:>11.3f} {row[4]:>9.3f} {row[5]:>9.3f} "
-                  f"{row[6]:>8.0f} {row[7]:>4}")
+                  f"{row[6]:>9.3f} {row[7]:>9.3f} {row[8]:>8.0f} {row[9]:>4}")
         if len(rows) > 1:
             (n0, *_r0), (n1, *_r1) = rows[0], rows[-1]
-            ratio = (rows[-1][4] / rows[0][4]) / (n1 / n0)
-            print(f"comparison time per resource, {n1} vs {n0}: x{ratio:.2f} of linear")
+            for label, col in (("comparison", 4), ("comparison CPU", 5), ("whole command", 6),
+                               ("whole command CPU", 7)):
+                ratio = (rows[-1][col] / rows[0][col]) / (n1 / n0)
+                print(f"{label} time per resource, {n1} vs {n0}: x{ratio:.2f} of linear")
+        print(f"load average after: {_load()}")
 
 
 if __name__ == "__main__":

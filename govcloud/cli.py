@@ -17,16 +17,19 @@ from govcloud.errors import GovcloudError
 EXIT_OK, EXIT_ERROR, EXIT_FINDINGS = 0, 1, 2
 
 # Each module exposes ``register(subparsers)``; handlers are ``args.func(args) -> int``.
-COMMAND_MODULES = (
-    "govcloud.contract.commands",
-    "govcloud.commands.deadline",
-    "govcloud.plan.commands",
-    "govcloud.plan.automation",
-    "govcloud.checks.commands",
-    "govcloud.checks.diff_commands",
-    "govcloud.hosts.cli",
-    "govcloud.runbook.commands",
-)
+# The sub-commands each module registers (tests/checks/test_cli.py holds the table to the modules): a run
+# of one command imports only its module, so `govcloud check` does not pay for Ansible's or Pulumi's.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "govcloud.contract.commands": ("contract",),
+    "govcloud.commands.deadline": ("deadline",),
+    "govcloud.plan.commands": ("plan",),
+    "govcloud.plan.automation": ("preview", "up", "refresh"),
+    "govcloud.checks.commands": ("check",),
+    "govcloud.checks.diff_commands": ("diff",),
+    "govcloud.hosts.cli": ("harden", "verify-hosts"),
+    "govcloud.runbook.commands": ("runbook",),
+}
+COMMAND_MODULES = tuple(COMMANDS)
 
 
 def parse_date(text: str) -> date:
@@ -37,7 +40,15 @@ def parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _module_of(argv: Sequence[str]) -> str | None:
+    """The module registering the sub-command ``argv`` names (its first word), if it is one."""
+    if not argv or argv[0].startswith("-"):
+        return None
+    return next((m for m, names in COMMANDS.items() if argv[0] in names), None)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every sub-command, or only those of module ``only``."""
     parser = argparse.ArgumentParser(
         prog="govcloud",
         description="Contract-as-code for the government-cloud tenancy of contract 2025095.",
@@ -45,13 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"govcloud {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if only is None else (only,):
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_module_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

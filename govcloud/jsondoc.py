@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from govcloud.errors import InputError, Issue
-from govcloud.schemas import document_issues, is_valid_fast
+from govcloud.schemas import document_issues
 from govcloud.yamldoc import YamlDocument
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -51,6 +51,4 @@ def json_issues(file: str | Path, data: Any, schema_name: str) -> list[Issue]:
     A compiled validator answers first (large state files); only a failing document
     goes through the full validator that names every problem.
     """
-    if is_valid_fast(data, schema_name):
-        return []
     return document_issues(YamlDocument(Path(file), data, {}), schema_name)

@@ -2,17 +2,33 @@
 
 Input errors are turned into ``Issue``s that name the file, the field path, the
 source line and what was expected; output errors are bugs and raise.
+
+Two validators per schema: a compiled one (fastjsonschema) that only answers valid or
+not, used first on every document, and the full one (jsonschema) that explains each
+problem, imported and built only when the compiled one says no. The schemas keep to
+keywords both understand (tests/checks/test_schemas.py holds them to it), so the two
+agree; where they ever disagree the full validator has the last word.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import ipaddress
 import json
+import marshal
+import os
+import re
+from datetime import date
 from decimal import Decimal
-from functools import cache
-from typing import Any, Callable
+from functools import cache, partial
+from pathlib import Path
+from types import CodeType
+from typing import TYPE_CHECKING, Any, Callable
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 from govcloud.errors import InputError, Issue
 from govcloud.paths import SCHEMAS_DIR
@@ -31,15 +47,18 @@ _TYPE_WORDS = {
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """The schema ``schemas/<name>``, checked against its own meta-schema."""
-    schema = json.loads((SCHEMAS_DIR / name).read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return schema
+    """The schema ``schemas/<name>`` (checked against the meta-schema when the full validator is built,
+    and for every schema by the tests)."""
+    return json.loads((SCHEMAS_DIR / name).read_text(encoding="utf-8"))
 
 
 @cache
-def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(load_schema(name), format_checker=FormatChecker())
+def _validator(name: str) -> "Draft202012Validator":
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    schema = load_schema(name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
 def _type_word(t: Any) -> str:
@@ -57,7 +76,7 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def _expected(err: ValidationError) -> tuple[PathKey, str]:
+def _expected(err: "ValidationError") -> tuple[PathKey, str]:
     """Field path and a sentence saying what was expected."""
     path: PathKey = tuple(err.absolute_path)
     v, val, inst = err.validator, err.validator_value, err.instance
@@ -106,31 +125,106 @@ def _expected(err: ValidationError) -> tuple[PathKey, str]:
     return path, desc or err.message
 
 
-@cache
-def _fast(name: str) -> Any:
-    """A compiled validator (fastjsonschema) for large inputs: it only says valid or not.
+_RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-    The schemas use nothing beyond draft-07 keywords, so they compile as draft-07; on failure
-    the full validator above explains every error.
+
+def _is_date(value: Any) -> bool:
+    """The ``date`` format as jsonschema's FormatChecker reads it: YYYY-MM-DD and a real day."""
+    if not isinstance(value, str):
+        return True
+    try:
+        return bool(_RE_DATE.fullmatch(value)) and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def _is_ipv4(value: Any) -> bool:
+    """The ``ipv4`` format as jsonschema's FormatChecker reads it (Python's ipaddress)."""
+    if not isinstance(value, str):
+        return True
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+_FORMATS = {"date": _is_date, "ipv4": _is_ipv4}
+_FAST_OPTIONS = "draft-07; formats: date, ipv4 as jsonschema; no defaults"
+
+
+def validator_cache_dir() -> Path:
+    """Where generated validators are kept: $GOVCLOUD_CACHE_DIR/validators, else ~/.cache/govcloud/validators."""
+    base = os.environ.get("GOVCLOUD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "govcloud")
+    return Path(base) / "validators"
+
+
+@cache
+def _fast(name: str) -> Callable[[Any], Any] | None:
+    """A compiled validator (fastjsonschema) for every document: it only says valid or not.
+
+    The schemas use nothing beyond draft-07 keywords, so they compile as draft-07, with the formats
+    they use (``date``, ``ipv4``) checked as the full validator checks them. Defaults are never
+    filled in (the document is not changed); on failure the full validator explains. None where a schema
+    does not compile (fastjsonschema 2.22 rewrites ``$`` inside a character class): the full
+    validator then does all the work.
+
+    Generating the code and compiling it to bytecode costs tens of milliseconds per schema, on every
+    run; so the bytecode is kept in ``validator_cache_dir()`` under a digest of the schema text, the
+    fastjsonschema version, the options and the Python bytecode version (as Python keeps .pyc files),
+    and the validator runs from memory when the cache cannot be written.
     """
     import fastjsonschema
 
-    schema = dict(load_schema(name), **{"$schema": "http://json-schema.org/draft-07/schema#"})
-    return fastjsonschema.compile(schema, use_formats=False)
+    text = (SCHEMAS_DIR / name).read_text(encoding="utf-8")
+    key = f"{fastjsonschema.VERSION}\n{_FAST_OPTIONS}\n{importlib.util.MAGIC_NUMBER.hex()}\n{text}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    path = validator_cache_dir() / (re.sub(r"\W", "_", name.removesuffix(".schema.json")) + f"-{digest}.bytecode")
+    try:
+        code = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        code = None  # not cached yet, or a damaged entry: generated again
+    if not isinstance(code, CodeType):
+        schema = dict(json.loads(text), **{"$schema": "http://json-schema.org/draft-07/schema#"})
+        try:
+            source = fastjsonschema.compile_to_code(schema, formats=_FORMATS, use_default=False)
+        except (fastjsonschema.JsonSchemaDefinitionException, re.error):
+            return None
+        root = re.search(r"^def (validate\w*)\(", source, re.M)
+        if root is None:
+            return None
+        code = compile(f"{source}\n\nvalidate = {root.group(1)}\n", f"<validator for schemas/{name}>", "exec")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps(code))
+            tmp.replace(path)
+        except OSError:
+            pass  # no cache: compiled again next run
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # noqa: S102 - code generated from our own schema
+    return partial(namespace["validate"], custom_formats=_FORMATS)
 
 
 def is_valid_fast(data: Any, schema_name: str) -> bool:
+    """True if ``data`` is valid; False if it is not, or if only the full validator can tell."""
     import fastjsonschema
 
+    validate = _fast(schema_name)
+    if validate is None:
+        return False
     try:
-        _fast(schema_name)(data)
+        validate(data)
     except fastjsonschema.JsonSchemaException:
         return False
     return True
 
 
 def document_issues(doc: YamlDocument, schema_name: str) -> list[Issue]:
-    """Every schema violation of ``doc``, in source order."""
+    """Every schema violation of ``doc``, in source order (none, at once, when the compiled validator passes it)."""
+    if is_valid_fast(doc.data, schema_name):
+        return []
     issues = []
     for err in _validator(schema_name).iter_errors(doc.data):
         path, expected = _expected(err)
@@ -166,6 +260,8 @@ def load_checked(file: Any, schema_name: str, *, semantic: Callable[[YamlDocumen
 
 def check_output(obj: Any, schema_name: str) -> None:
     """Validate a JSON report before it is written; a failure is a bug in govcloud."""
+    if is_valid_fast(obj, schema_name):
+        return
     errors = sorted(_validator(schema_name).iter_errors(obj), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from govcloud.checks.findings import Finding
-from govcloud.plan.mapping import Resource, Tally, tally
+from govcloud.plan.mapping import COUNTED_TYPES, Resource, Tally, tally
 from govcloud.state.export import Deployment, StateResource
 from govcloud.state.secrets import Secret
 
@@ -33,7 +33,9 @@ def as_resource(r: StateResource, side: str) -> Resource:
 
 
 def count(dep: Deployment, side: str) -> Tally:
-    return tally(as_resource(r, side) for r in dep.resources if r.custom or r.type.startswith("govcloud:"))
+    """The mapping's tally of ``dep`` (resources of types it does not read are not converted)."""
+    return tally(as_resource(r, side) for r in dep.resources
+                 if r.type in COUNTED_TYPES and (r.custom or r.type.startswith("govcloud:")))
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,14 @@ def items_of(dep: Deployment, counted_tally: Tally) -> dict[str, dict[str, tuple
     for r in dep.resources:
         if counted(r) or r.type.startswith("govcloud:"):
             by_name.setdefault(r.name, []).append(r.urn)
-    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    sets: dict[str, dict[str, set[str]]] = {}
     for c in counted_tally.contributions:
         for urn in by_name.get(c.resource, ()):
-            props = out.setdefault(urn, {})
-            props[c.property] = tuple(sorted(set(props.get(c.property, ())) | {c.item}))
-            props[""] = tuple(sorted(set(props.get("", ())) | {c.item}))
+            props = sets.setdefault(urn, {})
+            props.setdefault(c.property, set()).add(c.item)
+            props.setdefault("", set()).add(c.item)
+    out: dict[str, dict[str, tuple[str, ...]]] = {
+        urn: {prop: tuple(sorted(items)) for prop, items in props.items()} for urn, props in sets.items()}
     tiers: dict[str | None, str] = {}
     for r in dep.resources:
         if r.type == VOLUME_TYPE:
@@ -92,12 +94,13 @@ def property_diff(declared: Any, deployed: Any, path: str, out: list[tuple[str, 
     if isinstance(declared, Secret) or isinstance(deployed, Secret):
         return  # never compared: a secret's value is not read
     if isinstance(declared, dict) and isinstance(deployed, dict):
-        for k in sorted(set(declared) | set(deployed)):
+        for k in sorted(declared.keys() & deployed.keys()):  # an input the provider did not echo is no change
             if k in IGNORED_PROPS:
                 continue
-            if k not in deployed:
-                continue  # the provider did not echo an input: not a change
-            property_diff(declared.get(k), deployed[k], f"{path}.{k}" if path else k, out)
+            a, b = declared[k], deployed[k]
+            if type(a) is type(b) and a == b:
+                continue  # equal values of one type: nothing below can differ
+            property_diff(a, b, f"{path}.{k}" if path else k, out)
         return
     if isinstance(declared, list) and isinstance(deployed, list) and len(declared) == len(deployed):
         for i, (a, b) in enumerate(zip(declared, deployed)):

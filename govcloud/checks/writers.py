@@ -10,15 +10,15 @@ import json
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from govcloud.checks.engine import CheckReport
 from govcloud.checks.findings import Finding
 from govcloud.contract.money import number
 from govcloud.schemas import check_output
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SCHEMA = "check.schema.json"
 
@@ -125,7 +125,9 @@ def write_markdown(report: CheckReport, addons_checked: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def print_table(report: CheckReport, console: Console, addons_checked: bool) -> None:
+def print_table(report: CheckReport, console: "Console", addons_checked: bool) -> None:
+    from rich.table import Table  # only the table format needs rich
+
     t = Table(title=f"govcloud check — {report.stack} against contract {report.contract} on {report.on}")
     for col in ("line item", "unit", "contracted", "declared", "deployed", "status"):
         t.add_column(col, justify="right" if col in ("contracted", "declared", "deployed") else "left", no_wrap=True)

@@ -8,6 +8,13 @@ A control's result on a host (task names are "<control id> | <what>"):
   manual      status manual: organisational evidence, nothing to run on the host
   not_run     no task ran: filtered out by --tags/--limit, or all its tasks skipped
   not_applicable  the host did not buy the control's line item (e.g. db_audit on an app host)
+
+Evidence version 2 keeps one lean record per host and control — result, reason, the non-zero task
+tally and, for a failure only, the failed (or would-change) tasks, at most ``MAX_DETAILS`` of them with
+messages cut to ``MAX_MSG`` characters. What a control is (line item, clause, title, status, kernel-bound)
+is written once, in ``control_map.controls``, not repeated on every host; the task-by-task record of a
+run stays in the raw event log (``run.events_file``). At 2,000 hosts this keeps the file a reader can
+load and schema-check in well under a second (benchmarks/check.py).
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ from .runner import RunResult
 
 SCHEMA_ID = "https://govcloud.example/schemas/harden-evidence.schema.json"
 TASK_RE = re.compile(r"^\s*(?P<id>[0-9][0-9.]*[a-z]?|addon\.[a-z0-9_.]+|evidence)\s*\|\s*(?P<what>.*)$")
+EVIDENCE_VERSION = 2
+MAX_DETAILS = 10  # failed or would-change tasks kept per failed control
+MAX_MSG = 300  # characters of a task message kept in the evidence
 _OUTCOME = {"runner_on_ok": "ok", "runner_on_failed": "failed", "runner_on_skipped": "skipped",
             "runner_on_unreachable": "unreachable"}
 
@@ -131,17 +141,22 @@ def _facts(f: dict) -> dict:
 
 def _control_result(c: Control, he: HostEvents, check: bool, virt: str, addons: list[str],
                     is_lab: bool) -> dict:
+    """The lean per-host record of one control: result, reason, task tally; failed tasks on a failure."""
     tasks = he.tasks.get(c.id, [])
-    tally = {k: sum(1 for t in tasks if t.outcome == k) for k in ("ok", "changed", "failed", "skipped", "ignored")}
-    base = {"status": c.status, "line_item": c.line_item, "clause_zh": c.clause_zh, "title": c.title,
-            "kernel_bound": c.kernel_bound, "tasks": tally}
+    tally = {k: n for k in ("ok", "changed", "failed", "skipped", "ignored")
+             if (n := sum(1 for t in tasks if t.outcome == k))}
+    n_ok, n_changed = tally.get("ok", 0), tally.get("changed", 0)
 
     def out(result: str, reason: str, details: list[dict] | None = None) -> dict:
-        return {**base, "result": result, "reason": reason, "details": details or []}
+        rec = {"result": result, "reason": reason, "tasks": tally}
+        if details:
+            rec["details"] = [{**d, "msg": d["msg"][:MAX_MSG]} for d in details[:MAX_DETAILS]]
+            if len(details) > MAX_DETAILS:
+                rec["details_omitted"] = len(details) - MAX_DETAILS
+        return rec
 
     failed = [{"task": t.task, "outcome": t.outcome, "msg": t.msg} for t in tasks if t.outcome == "failed"]
-    changed = [{"task": t.task, "outcome": "would change" if check else "changed", "msg": t.msg}
-               for t in tasks if t.outcome == "changed"]
+    changed = [{"task": t.task, "outcome": "would change", "msg": t.msg} for t in tasks if t.outcome == "changed"]
     if c.line_item not in addons or (c.scope == "lab" and not is_lab):
         if not tasks:
             return out("not_applicable", f"host did not buy {c.line_item}" if c.line_item not in addons
@@ -159,15 +174,21 @@ def _control_result(c: Control, he: HostEvents, check: bool, virt: str, addons: 
         return out("waived", f"kernel-bound control on a {virt} host (shares the machine's kernel): {c.reason}")
     if check and changed:
         return out("fail", "check mode: would change " + "; ".join(d["task"] for d in changed)[:800], changed)
-    if tally["ok"] or tally["changed"]:
-        what = "nothing would change" if check else f"{tally['ok']} ok, {tally['changed']} changed"
-        return out("pass", f"{tally['ok'] + tally['changed']} task(s) ran: {what}", changed)
+    if n_ok or n_changed:
+        what = "nothing would change" if check else f"{n_ok} ok, {n_changed} changed"
+        return out("pass", f"{n_ok + n_changed} task(s) ran: {what}")
     if tasks:
         return out("not_run", f"all {len(tasks)} task(s) skipped (toggle off or condition false)")
     if c.status == "manual":
         return out("manual", c.reason or "organisational evidence, not checked on the host")
     return out("not_run", "no task of this control ran on this host (filtered by --tags/--limit, "
                           "or its role is not applied to the host's groups)")
+
+
+def control_catalogue(cmap: ControlMap) -> dict[str, dict]:
+    """What each control is, written once per evidence file (``control_map.controls``)."""
+    return {c.id: {"line_item": c.line_item, "clause_zh": c.clause_zh, "title": c.title, "status": c.status,
+                   "kernel_bound": c.kernel_bound} for c in cmap.controls}
 
 
 def _apply_covered_by(controls: dict[str, dict], cmap: ControlMap) -> None:
@@ -244,13 +265,13 @@ def build_evidence(result: RunResult, cmap: ControlMap, *, inventory: str, stack
                       (("ok", "ok"), ("changed", "changed"), ("failed", "failures"), ("unreachable", "dark"),
                        ("skipped", "skipped"), ("rescued", "rescued"), ("ignored", "ignored"))},
             "controls": controls,
-            "unmapped_tasks": [{"task": t.task, "outcome": t.outcome, "msg": t.msg}
+            "unmapped_tasks": [{"task": t.task, "outcome": t.outcome, "msg": t.msg[:MAX_MSG]}
                                for t in he.unmapped if t.outcome in ("failed", "changed")],
         }
     return {
         "$schema": SCHEMA_ID,
         "kind": "govcloud/harden-evidence",
-        "version": 1,
+        "version": EVIDENCE_VERSION,
         "contract": contract,
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "generator": f"govcloud {__version__}",
@@ -263,6 +284,6 @@ def build_evidence(result: RunResult, cmap: ControlMap, *, inventory: str, stack
         },
         "control_map": {"path": str(cmap.path),
                         "sha256": hashlib.sha256(cmap.path.read_bytes()).hexdigest(),
-                        "controls": len(cmap.controls)},
+                        "controls": control_catalogue(cmap)},
         "hosts": hosts,
     }

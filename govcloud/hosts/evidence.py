@@ -10,13 +10,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from govcloud.errors import InputError
+from govcloud.errors import InputError, Issue
 from govcloud.jsondoc import json_issues, load_json
 from govcloud.schemas import check_output
+from govcloud.yamldoc import format_path
 
 from .addons import AddonState
 
 SCHEMA = "harden-evidence.schema.json"
+VERSION = 2
 
 
 def write_evidence(doc: dict, path: Path) -> Path:
@@ -38,9 +40,17 @@ class Evidence:
 
     @classmethod
     def load(cls, path: Path) -> "Evidence":
-        """Read and schema-check an evidence file; errors name the file and the JSON path or position."""
+        """Read and schema-check an evidence file; errors name the file and the JSON path or position.
+
+        Every host's controls must be controls of the file's own ``control_map.controls``, which says
+        what each one is (line item, clause)."""
         doc = load_json(path)
+        if isinstance(doc, dict) and doc.get("kind") == "govcloud/harden-evidence" and doc.get("version") != VERSION:
+            raise InputError.one(path, "version", f"expected evidence version {VERSION}, got {doc.get('version')!r}: "
+                                                  "re-run `govcloud harden` (add --check to change nothing) to write it")
         issues = json_issues(path, doc, SCHEMA)
+        if not issues:
+            issues = _unknown_controls(path, doc)
         if issues:
             raise InputError(issues[:20])
         return cls(path, doc)
@@ -52,6 +62,11 @@ class Evidence:
     @property
     def mode(self) -> str:
         return self.doc["run"]["mode"]
+
+    @property
+    def controls(self) -> dict[str, dict]:
+        """What each control is (line item, clause, title, status, kernel-bound), as the run's control map said."""
+        return self.doc["control_map"]["controls"]
 
     # --- govcloud.checks.hosts.HostEvidence
     def has_host(self, name: str) -> bool:
@@ -68,7 +83,20 @@ class Evidence:
 
     def failed_controls(self, host: str) -> list[tuple[str, str, str]]:
         h = self.hosts.get(host, {})
-        return [(cid, c["line_item"], c["reason"]) for cid, c in h.get("controls", {}).items() if c["result"] == "fail"]
+        info = self.controls
+        return [(cid, info[cid]["line_item"], c["reason"]) for cid, c in h.get("controls", {}).items()
+                if c["result"] == "fail"]
+
+
+def _unknown_controls(path: Path, doc: dict) -> list[Issue]:
+    """Host controls missing from ``control_map.controls`` (the schema cannot relate the two)."""
+    known = doc["control_map"]["controls"].keys()
+    issues = []
+    for name, h in doc["hosts"].items():
+        for cid in h["controls"].keys() - known:
+            issues.append(Issue(str(path), format_path(("hosts", name, "controls", cid)),
+                                f"expected a control listed in control_map.controls, got {cid!r}"))
+    return issues
 
 
 def load_evidence(path: Path) -> Evidence:

@@ -65,8 +65,8 @@ def verify(ev: Evidence, cmap: ControlMap) -> Report:
         counts = Counter(c["result"] for c in h["controls"].values())
         for cid, c in h["controls"].items():
             if c["result"] == "fail":
-                rep.findings.append(Finding(name, "control-failed", cid, c["line_item"], "article-6",
-                                            c["reason"]))
+                rep.findings.append(Finding(name, "control-failed", cid, ev.controls[cid]["line_item"],
+                                            "article-6", c["reason"]))
         for c in cmap.controls:
             if c.id not in h["controls"]:
                 rep.findings.append(Finding(name, "control-missing", c.id, c.line_item, "article-6",

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 from govcloud.errors import GovcloudError
@@ -79,6 +80,10 @@ RULES: tuple[Rule, ...] = (
 
 
 _FACTORS: dict[tuple[str, str], Decimal] = {(r.type, r.property): r.factor for r in RULES}
+
+#: the resource types ``tally`` reads: those the rules count, and the flavors and volume types they look up.
+#: Every other resource contributes nothing, so a caller may leave it out.
+COUNTED_TYPES: frozenset[str] = frozenset(r.type for r in RULES) | {FLAVOR, VOLUME_TYPE}
 
 
 def _factor(type_: str, prop: str) -> Decimal:
@@ -153,8 +158,10 @@ def number(value: Any, where: str) -> Decimal:
     return d
 
 
+@lru_cache(maxsize=4096)
 def _norm(d: Decimal) -> Decimal:
-    """Drop trailing zeros without going to exponent form (1800.0 -> 1800)."""
+    """Drop trailing zeros without going to exponent form (1800.0 -> 1800). Cached: equal values
+    normalise alike, and a 2,000-host fleet repeats the same few quantities."""
     n = d.normalize()
     return n.quantize(Decimal(1)) if n == n.to_integral_value() else n
 

@@ -94,11 +94,11 @@ class Deployment:
         return tuple(r for r in self.resources if r.type == type_token)
 
 
-def _resource(raw: Mapping[str, Any], index: int) -> StateResource:
+def _resource(raw: Mapping[str, Any], index: int, name: str) -> StateResource:
     return StateResource(
         urn=raw["urn"], type=raw["type"], custom=bool(raw.get("custom", False)), id=raw.get("id"),
         parent=raw.get("parent"), provider=raw.get("provider"), inputs=redact(raw.get("inputs") or {}),
-        outputs=redact(raw.get("outputs") or {}), index=index,
+        outputs=redact(raw.get("outputs") or {}), index=index, name=name,
     )
 
 
@@ -123,18 +123,21 @@ def parse_export(data: Any, path: Path) -> Deployment:
     raws = dep.get("resources") or []
     seen: dict[str, int] = {}
     problems: list[Issue] = []
+    urns: list[Urn] = []
     for i, raw in enumerate(raws):
         urn = raw["urn"]
         if urn in seen:
             problems.append(Issue(str(path), f"deployment.resources[{i}].urn",
                                   f"expected unique URNs; {urn} is also deployment.resources[{seen[urn]}]"))
         seen.setdefault(urn, i)
-        if Urn.parse(urn).type != raw["type"]:
+        parsed = Urn.parse(urn)
+        urns.append(parsed)
+        if parsed.type != raw["type"]:
             problems.append(Issue(str(path), f"deployment.resources[{i}].type",
-                                  f"expected the type in the URN ({Urn.parse(urn).type}), got {raw['type']}"))
+                                  f"expected the type in the URN ({parsed.type}), got {raw['type']}"))
     if problems:
         raise InputError(problems[:20])
-    resources = tuple(_resource(raw, i) for i, raw in enumerate(raws))
+    resources = tuple(_resource(raw, i, u.name) for i, (raw, u) in enumerate(zip(raws, urns)))
     stack = project = ""
     if resources:
         first = Urn.parse(resources[0].urn)

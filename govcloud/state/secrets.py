@@ -52,9 +52,9 @@ def redact(value: Any) -> Any:
         if sig == INTEGER_SIG:
             raw = value.get("value")
             return int(raw) if isinstance(raw, (str, int, float)) else raw
-        return {k: redact(v) for k, v in value.items()}
+        return {k: redact(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [redact(v) if isinstance(v, (dict, list)) else v for v in value]  # scalars: no call each
     return value
 
 

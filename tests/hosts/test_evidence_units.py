@@ -80,7 +80,8 @@ def test_apply_results(cmap, tmp_path):
         *evidence_events("h1"),
     ], tmp_path)
     c = h["controls"]
-    assert c["8.1.4.1a"]["result"] == "pass" and c["8.1.4.1a"]["tasks"]["changed"] == 1
+    assert c["8.1.4.1a"] == {"result": "pass", "reason": "2 task(s) ran: 1 ok, 1 changed",
+                             "tasks": {"ok": 1, "changed": 1}}  # lean: no per-task details on a pass
     assert c["8.1.4.2g"]["result"] == "waived" and "kernel" in c["8.1.4.2g"]["reason"]
     assert c["8.1.4.3a"]["result"] == "fail" and "Unable to locate" in c["8.1.4.3a"]["reason"]
     assert c["addon.antivirus.clamd"]["result"] == "pass"  # an ignored failure is not a failure
@@ -100,12 +101,40 @@ def test_check_mode_change_is_a_failure_and_skips_are_not_run(cmap, tmp_path):
     ], tmp_path, check=True)
     c = h["controls"]
     assert c["8.1.4.1a"]["result"] == "fail" and "would change" in c["8.1.4.1a"]["reason"]
-    assert c["8.1.4.1a"]["details"][0]["outcome"] == "would change"
+    assert c["8.1.4.1a"]["details"] == [{"task": "8.1.4.1a | remove nullok", "outcome": "would change", "msg": ""}]
     assert c["addon.antivirus.clamd"]["result"] == "not_run"
     assert c["8.1.4.2g"]["result"] == "waived"  # kernel-bound on a container, even without a waiver task
     assert c["8.1.4.7a"]["result"] == "fail"  # covered by a failing control
     assert c["addon.db_audit.pgaudit"]["result"] == "not_run"  # bought (group db) but nothing ran
     assert h["addon_state"]["db_audit"]["installed"] is False
+
+
+def test_evidence_is_lean_and_bounded(cmap, tmp_path):
+    """Version 2: what a control is, once per file; per host only result, reason, tally, and on a failure
+    at most 10 failed tasks with messages cut to 300 characters."""
+    long = "x" * 2000
+    events = [ev("runner_on_failed", "h1", f"8.1.4.3a | step {i}", {"msg": long}) for i in range(13)]
+    result_events = events + evidence_events("h1") + [
+        {"event": "playbook_on_stats", "event_data": {"failures": {"h1": 13}}}]
+    doc = build_evidence(RunResult(tmp_path, 2, "failed", False, result_events, 1.0, "s", "f", ["x"]), cmap,
+                         inventory="inv.yml")
+    write_evidence(doc, tmp_path / "evidence.json")  # validates against the schema
+    assert doc["version"] == 2
+    assert doc["control_map"]["controls"]["8.1.4.3a"] == {
+        "line_item": "host_protection", "clause_zh": "安全审计 a", "title": "audit", "status": "automated",
+        "kernel_bound": False}
+    c = doc["hosts"]["h1"]["controls"]["8.1.4.3a"]
+    assert c["result"] == "fail" and c["tasks"] == {"failed": 13}
+    assert len(c["details"]) == 10 and c["details_omitted"] == 3
+    assert {len(d["msg"]) for d in c["details"]} == {300}
+    assert len(c["reason"]) <= 850
+    assert all(set(r) <= {"result", "reason", "tasks", "details", "details_omitted"}
+               for r in doc["hosts"]["h1"]["controls"].values())
+    ev_ = Evidence.load(tmp_path / "evidence.json")
+    assert ev_.failed_controls("h1") == [("8.1.4.3a", "host_protection", c["reason"])]
+    rep = verify(ev_, cmap)  # the line item comes from the file's control_map.controls
+    assert [(f.kind, f.subject, f.line_item) for f in rep.findings if f.kind == "control-failed"] == [
+        ("control-failed", "8.1.4.3a", "host_protection")]
 
 
 def test_unreachable_host_fails_every_checked_control(cmap, tmp_path):
@@ -134,12 +163,34 @@ def test_verify_exit_codes(cmap, tmp_path):
 
 def test_bad_evidence_names_file_and_field(tmp_path):
     p = tmp_path / "evidence.json"
-    p.write_text(json.dumps({"kind": "govcloud/harden-evidence", "version": 1}))
+    p.write_text(json.dumps({"kind": "govcloud/harden-evidence", "version": 2}))
     with pytest.raises(InputError) as err:
         Evidence.load(p)
     assert str(p) in str(err.value) and "$schema: missing required field" in str(err.value)
+    p.write_text(json.dumps({"kind": "govcloud/harden-evidence", "version": 1, "hosts": {}}))
+    with pytest.raises(InputError) as err:
+        Evidence.load(p)
+    assert f"{p}: version: expected evidence version 2, got 1: re-run `govcloud harden`" in str(err.value)
     with pytest.raises(InputError, match="not found"):
         Evidence.load(tmp_path / "missing.json")
+
+
+def test_evidence_controls_must_be_in_its_control_map(cmap, tmp_path):
+    build(cmap, [ev("runner_on_ok", "h1", "8.1.4.1a | ok"), *evidence_events("h1")], tmp_path)
+    p = tmp_path / "evidence.json"
+    doc = json.loads(p.read_text())
+    doc["hosts"]["h1"]["controls"]["9.9.9z"] = {"result": "pass", "reason": "ok", "tasks": {}}
+    p.write_text(json.dumps(doc))
+    with pytest.raises(InputError) as err:
+        Evidence.load(p)
+    assert (f"{p}: hosts.h1.controls.9.9.9z: expected a control listed in control_map.controls, got '9.9.9z'"
+            in str(err.value))
+    del doc["hosts"]["h1"]["controls"]["9.9.9z"]
+    doc["hosts"]["h1"]["controls"]["8.1.4.1a"]["details"] = [{"task": "t", "outcome": "failed"}]
+    p.write_text(json.dumps(doc))
+    with pytest.raises(InputError) as err:  # the compiled check fails, the full validator names the field
+        Evidence.load(p)
+    assert "hosts.h1.controls.8.1.4.1a.details[0].msg: missing required field 'msg'" in str(err.value)
 
 
 def test_control_map_errors_name_the_field(tmp_path):
