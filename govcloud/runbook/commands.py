@@ -1,7 +1,8 @@
-"""``govcloud runbook run|status|migrate-in``.
+"""``govcloud runbook run|status|migrate-in|timeline``.
 
 Exit codes: 0 every step verified (or a dry run), 2 a step blocked or not verified (e.g. the
-article-24 security gate), 1 an error (bad runbook, action failed, run locked by another pid).
+article-24 security gate), 1 an error (bad runbook, action failed, run locked by another pid),
+3 waiting for an outside party (e.g. the court's acceptance of an exit): ``--resume`` later.
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     register_migrate_in(rsub, _common)
     register_rollback(rsub, _common)
 
+    from .exit import register_exit
+
+    register_exit(rsub, _common)
+
+    from .timeline_cli import register_timeline
+
+    register_timeline(rsub)
+
 
 def parse_params(items: list[str]) -> dict[str, str]:
     out = {}
@@ -65,7 +74,8 @@ def parse_params(items: list[str]) -> dict[str, str]:
     return out
 
 
-def start(file: Path, params: dict[str, str], args: argparse.Namespace) -> int:
+def start(file: Path, params: dict[str, str], args: argparse.Namespace, *,
+          resume_may_change: tuple[str, ...] = ()) -> int:
     """Load, then dry-run or execute; shared by `run` and the named runbooks."""
     runbook = load_runbook(file)
     run_dir = (args.run_dir or default_run_dir(runbook.name, params.get("system", "default"))).resolve()
@@ -75,7 +85,8 @@ def start(file: Path, params: dict[str, str], args: argparse.Namespace) -> int:
         if missing:
             raise RunbookError(f"runbook {runbook.name}: parameters missing: {', '.join(missing)}")
         return dry_run(runbook, params, run_dir, console).exit_code
-    return execute(runbook, params, run_dir, resume=args.resume, console=console).exit_code
+    return execute(runbook, params, run_dir, resume=args.resume, console=console,
+                   resume_may_change=resume_may_change).exit_code
 
 
 def cmd_run(args: argparse.Namespace) -> int:

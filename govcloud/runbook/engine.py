@@ -3,7 +3,9 @@
 The journal says what happened; ``resume`` skips every step the journal shows verified (a
 finished step never runs twice) and starts at the first one that is not. Exit codes:
 0 every step verified, 2 a step blocked by its precondition or not verified (a finding,
-e.g. article 24's security gate), 1 an action failed or the run could not start.
+e.g. article 24's security gate), 1 an action failed or the run could not start, 3 a step waits
+for an outside party (its precondition said ``waiting``, e.g. the court's acceptance of an exit,
+article 58): nothing is wrong, ``--resume`` continues once that party has acted.
 """
 
 from __future__ import annotations
@@ -11,21 +13,23 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Collection, Mapping
 
 from rich.console import Console
 from rich.table import Table
 
 from govcloud.errors import GovcloudError
 
+from . import registry
 from .calls import run_action, run_check
 from .context import RunContext
 from .errors import RunbookError, StepFailed
-from .journal import BLOCKED, FAILED, JOURNAL, UNVERIFIED, VERIFIED, Journal, read_journal, sha256_file, step_states
+from .journal import (BLOCKED, FAILED, JOURNAL, UNVERIFIED, VERIFIED, WAITING, Journal, read_journal, sha256_file,
+                      step_states)
 from .lock import RunLock
-from .model import Runbook, render
+from .model import Runbook, Step, render
 
-EXIT_OK, EXIT_ERROR, EXIT_FINDINGS = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_FINDINGS, EXIT_WAITING = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class RunOutcome:
     run_dir: Path
     exit_code: int
     stopped_at: str | None  # the step that did not verify, None when all did
-    result: str  # completed | blocked | unverified | failed
+    result: str  # completed | blocked | unverified | failed | waiting
 
 
 def dry_run(runbook: Runbook, params: Mapping[str, str], run_dir: Path | None, console: Console) -> RunOutcome:
@@ -48,7 +52,7 @@ def dry_run(runbook: Runbook, params: Mapping[str, str], run_dir: Path | None, c
     for i, s in enumerate(runbook.steps, 1):
         st = states.get(s.id, {}).get("state", "pending")
         t.add_row(str(i), f"{s.id}\n{render(s.title, params)}", s.clause, render(s.action.describe(), params),
-                  "\n".join(render(list(s.touches), params)) or "-",
+                  "\n".join(render(list(s.touches), params) + planned(s, params)) or "-",
                   render(f"{s.precondition.describe()}\n{s.verification.describe()}", params),
                   "\n".join(render(list(s.evidence), params)) or "-",
                   "skip (verified)" if st == VERIFIED else st)
@@ -56,9 +60,20 @@ def dry_run(runbook: Runbook, params: Mapping[str, str], run_dir: Path | None, c
     return RunOutcome(run_dir or Path("-"), EXIT_OK, None, "dry-run")
 
 
+def planned(step: Step, params: Mapping[str, str]) -> list[str]:
+    """What a built-in action says it would touch (``registry.plan``), e.g. each volume an erase sanitizes."""
+    if step.action.kind != "builtin":
+        return []
+    spec = render(dict(step.action.spec), params)
+    fn = registry.PLANS.get(spec["name"])
+    return list(fn(dict(spec.get("with") or {}))) if fn else []
+
+
 def execute(runbook: Runbook, params: Mapping[str, str], run_dir: Path, *, resume: bool = False,
-            console: Console) -> RunOutcome:
-    """Run (or resume) ``runbook`` in ``run_dir`` under the runbook+system lock."""
+            console: Console, resume_may_change: Collection[str] = ()) -> RunOutcome:
+    """Run (or resume) ``runbook`` in ``run_dir`` under the runbook+system lock. A resume must pass the
+    parameters of the first attempt, except those in ``resume_may_change`` (e.g. a confirmation given
+    only when the run reaches its destructive step); each attempt's run-start records its own."""
     missing = [p for p in runbook.params if p not in params]
     if missing:
         raise RunbookError(f"runbook {runbook.name}: parameters missing: {', '.join(missing)}")
@@ -72,27 +87,36 @@ def execute(runbook: Runbook, params: Mapping[str, str], run_dir: Path, *, resum
         if resume and not journal_file.exists():
             raise RunbookError(f"--resume: {journal_file} not found: no run to resume in {run_dir}")
         run_dir.mkdir(parents=True, exist_ok=True)
-        return _execute(runbook, dict(params), run_dir, resume, console)
+        return _execute(runbook, dict(params), run_dir, resume, console, frozenset(resume_may_change))
     finally:
         lock.release()
 
 
-def _check_resume(runbook: Runbook, params: dict[str, str], records: tuple[dict, ...], run_dir: Path) -> None:
+def _check_resume(runbook: Runbook, params: dict[str, str], records: tuple[dict, ...], run_dir: Path,
+                  may_change: frozenset[str] = frozenset()) -> None:
     starts = [r for r in records if r["event"] == "run-start"]
     if not starts:
         raise RunbookError(f"{run_dir / JOURNAL}: no run-start record; cannot resume")
     first = starts[0]
-    if first.get("runbook") != runbook.name or first.get("params") != params:
+    fixed = {k: v for k, v in params.items() if k not in may_change}
+    was = {k: v for k, v in (first.get("params") or {}).items() if k not in may_change}
+    if first.get("runbook") != runbook.name:
         raise RunbookError(
             f"--resume: {run_dir} holds a run of {first.get('runbook')} with params {first.get('params')}; "
             f"this is {runbook.name} with {params}: resume with the same runbook and parameters")
+    if was != fixed:
+        diff = [f"{k} ({was.get(k)!r} then, {fixed.get(k)!r} now)" for k in sorted(set(was) | set(fixed))
+                if was.get(k) != fixed.get(k)]
+        raise RunbookError(f"--resume: {run_dir}: parameters differ from the first attempt: {'; '.join(diff)}: "
+                           "resume with the same runbook and parameters")
 
 
-def _execute(runbook: Runbook, params: dict[str, str], run_dir: Path, resume: bool, console: Console) -> RunOutcome:
+def _execute(runbook: Runbook, params: dict[str, str], run_dir: Path, resume: bool, console: Console,
+             may_change: frozenset[str] = frozenset()) -> RunOutcome:
     states: dict[str, dict] = {}
     if resume:
         read = read_journal(run_dir)
-        _check_resume(runbook, params, read.records, run_dir)
+        _check_resume(runbook, params, read.records, run_dir, may_change)
         states = step_states(read.records)
         if read.torn_tail:
             console.print("[yellow]journal: a torn last record (the run was killed mid-write) is ignored[/yellow]")
@@ -139,6 +163,10 @@ def _run_step(ctx: RunContext, journal: Journal, head: str) -> RunOutcome | None
         end(FAILED, {"phase": "precondition", "error": str(exc)})
         console.print(f"{head}: [red]precondition error: {exc}[/red]")
         return RunOutcome(ctx.run_dir, EXIT_ERROR, step.id, FAILED)
+    if not pre.ok and pre.waiting:
+        end(WAITING, {"phase": "precondition", "waiting_for": pre.detail})
+        console.print(f"{head}: [yellow]waiting: {pre.detail}[/yellow] — the run stops here; --resume continues")
+        return RunOutcome(ctx.run_dir, EXIT_WAITING, step.id, WAITING)
     if not pre.ok:
         end(BLOCKED, {"phase": "precondition", "why": pre.detail})
         console.print(f"{head}: [red]blocked: {pre.detail}[/red] — the run stops here")

@@ -20,6 +20,7 @@ JOURNAL = "journal.jsonl"
 
 # step states, last record wins
 STARTED, VERIFIED, FAILED, BLOCKED, UNVERIFIED = "started", "verified", "failed", "blocked", "unverified"
+WAITING = "waiting"  # the precondition waits for an outside party (exit 3); resume when it has acted
 
 
 def now() -> str:

@@ -18,6 +18,11 @@ BUILTIN_MODULES = (
     "govcloud.runbook.builtins",
     "govcloud.runbook.transfer_steps",
     "govcloud.runbook.migrate",
+    "govcloud.runbook.erase_steps",
+    "govcloud.runbook.materials",
+    "govcloud.runbook.exit_report",
+    "govcloud.runbook.timeline_out",
+    "govcloud.runbook.exit",
 )
 
 
@@ -30,10 +35,13 @@ class ActionResult:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """A precondition or verification: ``ok`` and a sentence saying why."""
+    """A precondition or verification: ``ok`` and a sentence saying why. ``waiting``: a precondition
+    not met *yet* because an outside party must act (e.g. the court's acceptance, article 58); the
+    run stops with exit 3 and ``--resume`` continues once it has."""
 
     ok: bool
     detail: str
+    waiting: bool = False
 
 
 ActionFn = Callable[["RunContext", dict[str, Any]], ActionResult]
@@ -41,6 +49,9 @@ CheckFn = Callable[["RunContext", dict[str, Any]], CheckResult]
 
 ACTIONS: dict[str, ActionFn] = {}
 CHECKS: dict[str, CheckFn] = {}
+#: dry-run plans: what a built-in action would touch, from its rendered ``with`` arguments (one line each)
+PlanFn = Callable[[dict[str, Any]], list[str]]
+PLANS: dict[str, PlanFn] = {}
 
 
 def action(name: str) -> Callable[[ActionFn], ActionFn]:
@@ -57,6 +68,16 @@ def check(name: str) -> Callable[[CheckFn], CheckFn]:
         if name in CHECKS:
             raise RuntimeError(f"built-in check {name!r} registered twice")
         CHECKS[name] = fn
+        return fn
+    return deco
+
+
+def plan(name: str) -> Callable[[PlanFn], PlanFn]:
+    """Register the dry-run plan of action ``name``: ``--dry-run`` lists its lines under the step's touches."""
+    def deco(fn: PlanFn) -> PlanFn:
+        if name in PLANS:
+            raise RuntimeError(f"dry-run plan {name!r} registered twice")
+        PLANS[name] = fn
         return fn
     return deco
 

@@ -1,0 +1,256 @@
+"""Secure erase of a system's data volumes at exit (article 58: once the system runs stably
+elsewhere, shut the old one down and securely erase its data), per NIST SP 800-88 Rev. 1.
+
+- LUKS2 volumes: cryptographic erase (a Purge technique): ``cryptsetup luksErase`` destroys every
+  keyslot. Proof: the vaulted key opened the volume before (``open --test-passphrase`` exit 0,
+  recorded before anything is touched) and no longer does after (non-zero), and the header holds
+  no keyslot.
+- plain volumes: Clear by overwrite: one byte pattern over the whole device, then a *full*
+  read-back (no sampling) that counts every byte differing from the pattern.
+
+The work runs on the host through Ansible (playbooks/runbooks/erase-volume.yml, ansible-runner).
+Per volume, under ``OUT``: ``proof/<id>/before.json`` (written once, before the first change),
+``proof/<id>/after.json`` and ``certificates/<id>.json`` + ``.html``. A volume whose certificate
+exists is never touched again, so a run killed mid-erase resumes with the volumes left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from govcloud.errors import Issue
+from govcloud.paths import PROJECT_ROOT
+from govcloud.schemas import load_checked
+from govcloud.yamldoc import YamlDocument, format_path
+
+from .errors import RunbookError, StepFailed
+
+SCHEMA = "erase-volumes.schema.json"
+PLAYBOOK = PROJECT_ROOT / "playbooks" / "runbooks" / "erase-volume.yml"
+VAULT_HEADER = b"$ANSIBLE_VAULT;"
+RESULT_TASK = "article-58 | erase result"
+
+
+class EraseRefused(RunbookError):
+    """The erase gate does not hold (no verified export, no matching acceptance, no --confirm):
+    nothing is erased; shown once by the CLI with exit 1."""
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    organisation: str
+    title: str = ""
+    location: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class VaultKey:
+    """Where a LUKS2 passphrase is kept: an ansible-vault encrypted vars file and the variable."""
+
+    vault_file: Path
+    var: str
+
+
+@dataclass(frozen=True)
+class Volume:
+    host: str
+    id: str
+    device: str
+    kind: str  # luks2 | plain
+    key: VaultKey | None = None
+    pattern: str = "00"
+    media: tuple[tuple[str, str], ...] = ()  # media_type, make, model, serial, ... as written
+
+    def media_field(self, name: str, default: str = "") -> str:
+        return dict(self.media).get(name, default)
+
+    def how(self) -> str:
+        """One line: what sanitizing this volume does (dry run, certificate)."""
+        if self.kind == "luks2":
+            return ("Purge: cryptographic erase — cryptsetup luksErase destroys every LUKS2 keyslot; "
+                    "proof: the vaulted key opens it before, not after")
+        return f"Clear: overwrite the whole device with 0x{self.pattern}, then read all of it back"
+
+
+@dataclass(frozen=True)
+class VolumesFile:
+    file: Path
+    system: str
+    operator: Person
+    validator: Person | None
+    destination: str
+    vault_password_file: Path | None
+    volumes: tuple[Volume, ...]
+
+
+def _person(d: dict[str, Any] | None) -> Person | None:
+    if not d:
+        return None
+    return Person(d["name"], d["organisation"], d.get("title", ""), d.get("location", ""), d.get("contact", ""))
+
+
+def _semantic(doc: YamlDocument) -> list[Issue]:
+    issues: list[Issue] = []
+    base = Path(doc.file).parent
+    seen: dict[str, str] = {}
+
+    def issue(path: tuple, expected: str) -> None:
+        issues.append(Issue(str(doc.file), format_path(path), expected, doc.line_of(path)))
+
+    pw = doc.data.get("vault_password_file")
+    if pw is not None and not (base / pw).is_file():
+        issue(("vault_password_file",), f"expected a vault password file; {base / pw} not found")
+    for host, vols in doc.data["hosts"].items():
+        devices: set[str] = set()
+        for i, v in enumerate(vols):
+            at = ("hosts", host, i)
+            if v["id"] in seen:
+                issue(at + ("id",), f"volume id '{v['id']}' is used twice (first on host {seen[v['id']]})")
+            seen.setdefault(v["id"], host)
+            if v["device"] in devices:
+                issue(at + ("device",), f"device {v['device']} listed twice on host {host}")
+            devices.add(v["device"])
+            if v["kind"] == "luks2":
+                if "key" not in v:
+                    issue(at + ("key",), "a luks2 volume needs 'key: {vault_file, var}' (its passphrase under "
+                                         "Ansible Vault): the proof of a cryptographic erase is that this key "
+                                         "opened the volume before and does not after")
+                else:
+                    kf = base / v["key"]["vault_file"]
+                    try:
+                        head = kf.read_bytes()[: len(VAULT_HEADER)]
+                    except OSError:
+                        issue(at + ("key", "vault_file"), f"expected an ansible-vault encrypted file; {kf} not found")
+                    else:
+                        if head != VAULT_HEADER:
+                            issue(at + ("key", "vault_file"),
+                                  f"expected an ansible-vault encrypted file, but {kf} is not encrypted "
+                                  "(keys are never kept in plain text: run `ansible-vault encrypt` on it)")
+                if "pattern" in v:
+                    issue(at + ("pattern",), "a pattern applies to plain volumes only (luks2 is crypto-erased)")
+            elif "key" in v:
+                issue(at + ("key",), "a key applies to luks2 volumes only")
+    return issues
+
+
+def load_volumes(path: str | Path) -> VolumesFile:
+    """Read and check the volumes file; ``InputError`` names file, field and what was expected."""
+    doc = load_checked(path, SCHEMA, semantic=_semantic)
+    d = doc.data
+    base = Path(doc.file).parent.resolve()
+    vols: list[Volume] = []
+    for host, items in d["hosts"].items():
+        for v in items:
+            key = VaultKey((base / v["key"]["vault_file"]).resolve(), v["key"]["var"]) if "key" in v else None
+            media = tuple((k, str(v[k])) for k in ("media_type", "make", "model", "serial", "property_number",
+                                                   "classification", "backup") if k in v)
+            vols.append(Volume(str(host), v["id"], v["device"], v["kind"], key, v.get("pattern", "00"), media))
+    pw = d.get("vault_password_file")
+    operator = _person(d["operator"])
+    assert operator is not None
+    return VolumesFile(Path(doc.file), d["system"], operator, _person(d.get("validator")),
+                       d.get("destination", "not recorded"), (base / pw).resolve() if pw else None, tuple(vols))
+
+
+def plan_lines(vf: VolumesFile) -> list[str]:
+    """What an erase would do, one line per volume (for --dry-run)."""
+    return [f"{v.host}:{v.device} ({v.id}, {v.kind}) — {v.how()}" for v in vf.volumes]
+
+
+def vault_password_file(vf: VolumesFile) -> Path | None:
+    if vf.vault_password_file:
+        return vf.vault_password_file
+    env = os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE")
+    return Path(env) if env else None
+
+
+# ------------------------------------------------------------------ on the host, through Ansible
+def run_phase(vol: Volume, phase: str, *, inventory: Path, private_dir: Path, vault_pw: Path | None,
+              check: bool = False) -> dict[str, Any]:
+    """Run erase-volume.yml for one volume and phase; the result the playbook printed.
+    ``check``: Ansible's check mode (the inspection runs, nothing is changed)."""
+    import ansible_runner
+
+    if vol.kind == "luks2" and vault_pw is None:
+        raise StepFailed(f"{vol.id}: no Ansible Vault password file (set vault_password_file in the volumes file "
+                         "or ANSIBLE_VAULT_PASSWORD_FILE): the LUKS2 key cannot be read")
+    extravars: dict[str, Any] = {"erase_host": vol.host, "erase_device": vol.device, "erase_kind": vol.kind,
+                                 "erase_phase": phase, "erase_pattern": vol.pattern}
+    if vol.key:
+        extravars.update(erase_key_file=str(vol.key.vault_file), erase_key_var=vol.key.var)
+    private_dir.mkdir(parents=True, exist_ok=True)
+    venv_bin = str(Path(sys.executable).parent)  # ansible-runner needs ansible-playbook on PATH
+    r = ansible_runner.run(
+        private_data_dir=str(private_dir), playbook=str(PLAYBOOK), inventory=str(inventory), limit=vol.host,
+        extravars=extravars, quiet=True,
+        cmdline=" ".join(([f"--vault-password-file {shlex.quote(str(vault_pw))}"] if vault_pw else []) + (["--check"] if check else []))
+        or None,
+        envvars={"PATH": f"{venv_bin}:{os.environ.get('PATH', '')}", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_TIMEOUT": "15"},
+        timeout=6 * 3600,
+    )
+    result = None
+    failure = ""
+    for ev in r.events:
+        data = ev.get("event_data", {})
+        if ev.get("event") == "runner_on_ok" and data.get("task") == RESULT_TASK:
+            result = data.get("res", {}).get("erase_result")
+        elif ev.get("event") in ("runner_on_failed", "runner_on_unreachable") and not data.get("ignore_errors"):
+            res = data.get("res", {})
+            failure = f"task '{data.get('task')}': {res.get('msg') or res.get('stderr') or 'failed'}"
+    if r.rc != 0 or not isinstance(result, dict):
+        raise StepFailed(f"host {vol.host}: {vol.device} ({vol.id}) {phase}: ansible-playbook {PLAYBOOK.name} "
+                         f"{r.status} (rc {r.rc}){': ' + failure if failure else ''}")
+    return result
+
+
+KEYSLOT_RE = re.compile(r"^\s+(\d+): luks2\s*$", re.M)
+
+
+def keyslots(dump: str) -> int:
+    """Keyslots listed by ``cryptsetup luksDump`` (LUKS2 layout: ``Keyslots:`` then ``  N: luks2``)."""
+    part = dump.split("Keyslots:", 1)[1] if "Keyslots:" in dump else ""
+    part = re.split(r"^Tokens:", part, maxsplit=1, flags=re.M)[0]
+    return len(KEYSLOT_RE.findall(part))
+
+
+def luks_state(res: dict[str, Any]) -> dict[str, Any]:
+    """The facts of a LUKS2 inspection the proof needs (no key material)."""
+    uuid = re.search(r"^UUID:\s*(\S+)", str(res.get("dump", "")), re.M)
+    return {"luks2_header": int(res["is_luks2_rc"]) == 0, "uuid": uuid.group(1) if uuid else None,
+            "keyslots": keyslots(str(res.get("dump", ""))), "key_test_exit": int(res["key_test_rc"]),
+            "key_opens": int(res["key_test_rc"]) == 0, "key_test_message": res.get("key_test_stderr", ""),
+            "tool": res.get("tool", "cryptsetup"), "size": int(res["size"]) if str(res.get("size", "")).isdigit() else None}
+
+
+def write_once_json(path: Path, doc: dict[str, Any]) -> bool:
+    """Write ``doc`` to ``path`` unless it exists (tmp + fsync + link: never a half file, never twice)."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    return True
+

@@ -1,0 +1,442 @@
+"""``govcloud runbook exit``: a system leaves the cloud with proof (articles 14, 57-59, 68, 73).
+
+The steps are data (playbooks/runbooks/exit.yaml): the 统一工单 at the 退出 node with the exit
+deadlines (article 23; the timeline of "timeline"), the handover package (article 58: resources
+and security policies, handover.py), the verified export of files and database to the court's
+target host (articles 58-59, the migration's transfer), ``export/manifest.json`` whose SHA-256 the
+court accepts, the wait for that acceptance (exit 3 until the file is there; ``--resume``), the
+stable-run check on the court's side, the old services shut down (Ansible), the secure erase of
+"erase" (NIST SP 800-88 Rev. 1, refused until the acceptance matches and ``--confirm`` names the
+system), the article 68 checklist and the exit report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from govcloud.contract.loader import load_contract
+from govcloud.errors import GovcloudError, InputError
+from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
+from govcloud.jsondoc import load_json
+from govcloud.paths import DEFAULT_CONTRACT, PROJECT_ROOT
+from govcloud.schemas import check_output
+
+from . import handover, workorder
+from .context import RunContext
+from .errors import RunbookError, StepFailed
+from .journal import read_journal, sha256_file
+from .registry import ActionResult, CheckResult, action, check
+
+RUNBOOK_FILE = PROJECT_ROOT / "playbooks" / "runbooks" / "exit.yaml"
+EXPORT_SCHEMA = "exit-export.schema.json"
+STABLE_SCHEMA = "exit-stable-run.schema.json"
+#: given when the run reaches them, so a resume may pass them (or another acceptance path, another
+#: bandwidth limit for the rest of a transfer)
+RESUME_MAY_CHANGE = ("confirm", "acceptance", "bwlimit")
+ACCEPTANCE_COPY = "acceptance/exit-acceptance.json"
+
+
+def _path(ctx: RunContext, value: str) -> Path:
+    """An absolute path as given, a relative one inside the run directory."""
+    p = Path(value)
+    return p if p.is_absolute() else ctx.path(value)
+
+
+def _write_json(path: Path, doc: Any) -> None:
+    """Write atomically: a kill leaves the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _contract(args: dict[str, Any]):
+    return load_contract(args.get("contract") or DEFAULT_CONTRACT)
+
+
+# ------------------------------------------------------------------ work order and deadlines
+@action("exit.work_order")
+def exit_work_order(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
+    """Article 23's 统一工单 at the 退出 node, and the exit deadlines of the trigger (timeline)."""
+    from .timeline import exit_timeline
+
+    contract = _contract(args)
+    hosts = load_stack_hosts(stack_outputs_file(args["stack"]))
+    if not any(h.system == args["system"] for h in hosts):
+        raise StepFailed(f"system {args['system']!r} has no hosts in the outputs of stack {args['stack']} "
+                         f"({stack_outputs_file(args['stack'])})")
+    order = workorder.work_order(contract, args["system"], hosts, source_host=args["source"],
+                                 order_date=date.fromisoformat(args["order_date"]), node="exit")
+    workorder.write_json(order, ctx.path(args["json"]))
+    workorder.write_html(order, ctx.path(args["html"]))
+    notice = date.fromisoformat(args["notice"]) if args.get("notice") else None
+    deadlines = exit_timeline(contract, args["trigger"], date.fromisoformat(args["on"]), notice=notice)
+    _write_json(ctx.path(args["deadlines"]), {
+        "kind": "govcloud/exit-deadlines", "contract": contract.number, "system": args["system"],
+        "trigger": args["trigger"], "on": args["on"], "notice": args.get("notice") or None,
+        "deadlines": [d.to_json() for d in deadlines]})
+    for d in deadlines:
+        ctx.note(f"{d.clause}: {d.date} ({d.day_kind} days, by {d.by})")
+    return ActionResult({"order_id": order.order_id, "deadlines": {d.clause: d.date.isoformat() for d in deadlines}})
+
+
+# ------------------------------------------------------------------ handover package
+@action("exit.handover")
+def make_handover(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
+    """Article 58: the system's resources and security policies, its IP plan and harden evidence."""
+    from govcloud.hosts.controls import load_control_map
+    from govcloud.hosts.evidence import load_evidence
+    from govcloud.state.export import read_export
+
+    dep = read_export(_path(ctx, args["state"]))
+    outputs = load_json(_path(ctx, args["outputs"]))
+    cmap = load_control_map(Path(args["controls"])) if args.get("controls") else load_control_map()
+    evidence = load_evidence(Path(args["evidence"]))
+    out = ctx.path(args["out"])
+    m = handover.write_package(out, contract=_contract(args).number, stack=args["stack"], system=args["system"],
+                               dep=dep, outputs=outputs, cmap=cmap, evidence=evidence)
+    if not m["hosts"]:
+        raise StepFailed(f"the stack export {dep.source} holds no instance of system {args['system']!r} "
+                         f"(metadata {handover.SYSTEM_KEY})")
+    missing = sorted(set(m["hosts"]) - set(m["evidence_hosts"]))
+    ctx.note(f"handover: {', '.join(f'{k} {v}' for k, v in m['counts'].items())}"
+             + (f"; no harden evidence for {', '.join(missing)}" if missing else ""))
+    return ActionResult({"hosts": m["hosts"], "counts": m["counts"], "hosts_without_evidence": missing,
+                         "manifest_sha256": sha256_file(out / handover.MANIFEST)})
+
+
+@check("exit.handover_valid")
+def handover_valid(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    problems = handover.verify_package(ctx.path(args["out"]))
+    if problems:
+        return CheckResult(False, "handover package: " + "; ".join(problems))
+    doc = load_json(ctx.path(args["out"]) / handover.MANIFEST)
+    return CheckResult(True, f"handover package: {len(doc['files'])} files as in its manifest; "
+                             f"hosts {', '.join(doc['hosts'])}")
+
+
+# ------------------------------------------------------------------ the export manifest
+@action("exit.export_manifest")
+def export_manifest(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
+    """``export/manifest.json``: every record proving the export, with its SHA-256 (the court accepts
+    the digest of this file)."""
+    from .transfer import Manifest
+
+    records = []
+    for rel, what in dict(args["records"]).items():
+        p = ctx.path(rel)
+        if not p.is_file():
+            raise StepFailed(f"export record {rel} is missing in the run directory: the export step that "
+                             "writes it has not run")
+        records.append({"path": rel, "what": str(what), "sha256": sha256_file(p), "bytes": p.stat().st_size})
+    files = Manifest.read(ctx.path(args["files_manifest"]))
+    tables = load_json(ctx.path(args["tables"]))["tables"]
+    doc = {"kind": "govcloud/exit-export", "version": 1, "contract": _contract(args).number,
+           "system": args["system"], "stack": args["stack"], "target": args["target"],
+           "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+           "files": {"source": files.host, "source_path": files.root, "target_path": args["target_path"],
+                     "count": len(files.files), "bytes": files.total_bytes},
+           "database": {"name": args["database"], "source": args["db_source"], "target": args["db_target"],
+                        "tables": len(tables), "rows": sum(int(t["rows"]) for t in tables)},
+           "records": records}
+    check_output(doc, EXPORT_SCHEMA)
+    out = ctx.path(args["out"])
+    _write_json(out, doc)
+    digest = sha256_file(out)
+    ctx.note(f"export manifest {args['out']} SHA-256 {digest}: the court's acceptance must carry this digest")
+    return ActionResult({"manifest": args["out"], "manifest_sha256": digest, "records": len(records),
+                         "files": len(files.files), "tables": len(tables)})
+
+
+@check("exit.export_valid")
+def export_valid(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    doc = load_json(ctx.path(args["out"]))
+    check_output(doc, EXPORT_SCHEMA)
+    bad = [r["path"] for r in doc["records"]
+           if not ctx.path(r["path"]).is_file() or sha256_file(ctx.path(r["path"])) != r["sha256"]]
+    if bad:
+        return CheckResult(False, f"export records changed or missing since the manifest: {', '.join(bad)}")
+    return CheckResult(True, f"export manifest SHA-256 {sha256_file(ctx.path(args['out']))}: "
+                             f"{len(doc['records'])} records as listed")
+
+
+# ------------------------------------------------------------------ the court's acceptance
+@check("exit.acceptance_present")
+def acceptance_present(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    """Waits (exit 3) until the court's acceptance file is there; says which digest it must carry."""
+    path = Path(args["acceptance"])
+    if path.is_file():
+        return CheckResult(True, f"the court's acceptance is at {path}")
+    manifest = ctx.path(args["manifest"])
+    digest = sha256_file(manifest) if manifest.is_file() else "(no export manifest yet)"
+    return CheckResult(False, f"waiting for the court's acceptance at {path} (manifest_sha256 {digest}); "
+                              "run again with --resume once it is there", waiting=True)
+
+
+@action("exit.record_acceptance")
+def record_acceptance(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
+    """Validate the court's file (schema, names file and field) and keep a copy as evidence."""
+    from .acceptance import load_acceptance
+
+    src = Path(args["acceptance"])
+    acc = load_acceptance(src)
+    dst = ctx.path(args["copy"])
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(src.read_bytes())
+    return ActionResult({"file": str(src), "accepted_by": acc.accepted_by.name,
+                         "organisation": acc.accepted_by.organisation, "accepted_at": acc.accepted_at.isoformat(),
+                         "manifest_sha256": acc.manifest_sha256})
+
+
+@check("exit.acceptance_matches")
+def acceptance_matches(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    """The recorded acceptance names this system and carries the digest of export/manifest.json."""
+    from .acceptance import load_acceptance, matches
+
+    acc = load_acceptance(ctx.path(args["copy"]))
+    return matches(acc, ctx.path(args["manifest"]), args["system"], contract=_contract(args).number)
+
+
+# ------------------------------------------------------------------ stable run on the court's side
+def _units(value: str) -> list[str]:
+    return [u.strip() for u in str(value or "").split(",") if u.strip()]
+
+
+def _sample(args: dict[str, Any], ctx: RunContext) -> list[dict[str, Any]]:
+    from . import database as db
+    from .transfer import Manifest, blocking, verify_target
+    from .transfer_steps import endpoint
+
+    checks: list[dict[str, Any]] = []
+
+    def add(cid: str, host: str, ok: bool, detail: str) -> None:
+        checks.append({"id": cid, "host": host, "ok": ok, "detail": detail})
+
+    hosts = list(dict.fromkeys([args["target"], args["db_target"]]))
+    units = _units(args.get("units", ""))
+    for name in hosts:
+        ep = endpoint(args["inventory"], name)
+        mine = units if name == args["target"] else []
+        if name == args["db_target"]:
+            mine = list(dict.fromkeys([*mine, "postgresql"]))
+        cmd = "systemctl is-system-running; " + " ".join(f"systemctl is-active {shlex.quote(u)};" for u in mine)
+        out = ep.run(cmd, what="(stable-run service check)").stdout.split()
+        state = out[0] if out else "?"
+        add("system-running", name, state in ("running", "degraded"), f"systemd: {state}")
+        for u, s in zip(mine, out[1:] + ["?"] * len(mine)):
+            add(f"unit:{u}", name, s == "active", f"{u} {s}")
+    dbh = endpoint(args["inventory"], args["db_target"])
+    recorded = [db.TableDigest(t["table"], t["rows"], t["digest"]) for t in load_json(ctx.path(args["tables"]))["tables"]]
+    try:
+        now = db.table_digests(dbh, args["database"])
+        add("db-answers", dbh.name, True, f"database {args['database']} answers: {len(now)} tables")
+        problems = db.compare_tables(recorded, now, names=("as exported", "on the target now"))
+        add("db-as-exported", dbh.name, not problems,
+            "; ".join(problems[:5]) or f"{len(now)} tables, {sum(t.rows for t in now)} rows: counts and digests "
+                                        "as exported")
+    except StepFailed as exc:
+        add("db-answers", dbh.name, False, str(exc))
+    files = Manifest.read(ctx.path(args["files_manifest"]))
+    diffs = blocking(verify_target(files, endpoint(args["inventory"], args["target"]), args["target_path"]))
+    add("files-as-exported", args["target"], not diffs,
+        "; ".join(str(d) for d in diffs[:5]) or f"{len(files.files)} files as exported at {args['target_path']}")
+    return checks
+
+
+@action("exit.stable_run")
+def stable_run(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
+    """Article 58: the system runs stably on the court's side — sampled ``samples`` times, ``interval``
+    seconds apart: systemd running, the units active, the database answering with every table as
+    exported (row counts and digests), the files as exported."""
+    n, interval = max(1, int(args.get("samples", 2))), float(args.get("interval", 5))
+    samples = []
+    for i in range(n):
+        if i:
+            time.sleep(interval)
+        samples.append({"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "checks": _sample(args, ctx)})
+    ok = all(c["ok"] for s in samples for c in s["checks"])
+    doc = {"kind": "govcloud/exit-stable-run", "version": 1, "system": ctx.params.get("system", ""),
+           "target": args["target"], "db_target": args["db_target"], "database": args["database"],
+           "samples": samples, "ok": ok}
+    check_output(doc, STABLE_SCHEMA)
+    _write_json(ctx.path(args["out"]), doc)
+    return ActionResult({"ok": ok, "samples": n,
+                         "failed": sorted({f"{c['host']}:{c['id']}" for s in samples for c in s["checks"] if not c["ok"]})})
+
+
+@check("exit.stable_run_ok")
+def stable_run_ok(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    doc = load_json(ctx.path(args["out"]))
+    check_output(doc, STABLE_SCHEMA)
+    bad = [f"{c['host']} {c['id']}: {c['detail']}" for s in doc["samples"] for c in s["checks"] if not c["ok"]]
+    if bad:
+        return CheckResult(False, "not running stably on the court's side: " + "; ".join(bad[:6]))
+    n = sum(len(s["checks"]) for s in doc["samples"])
+    return CheckResult(True, f"{len(doc['samples'])} samples, {n} checks pass on {doc['target']}/{doc['db_target']}")
+
+
+# ------------------------------------------------------------------ old services shut down
+def old_units(value: str) -> dict[str, list[str]]:
+    """``host=unit,host=unit`` → {host: [units]}; anything else is a RunbookError naming the item."""
+    out: dict[str, list[str]] = {}
+    for item in _units(value):
+        host, sep, unit = item.partition("=")
+        if not sep or not host or not unit:
+            raise RunbookError(f"--old-unit {item!r}: expected HOST=UNIT (e.g. lab-db-01=postgresql)")
+        out.setdefault(host, []).append(unit)
+    return out
+
+
+@check("exit.services_stopped")
+def services_stopped(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    """Every old unit inactive and not enabled (it does not come back at boot)."""
+    from .transfer_steps import endpoint
+
+    bad, seen = [], []
+    for host, units in old_units(args["units"]).items():
+        ep = endpoint(args["inventory"], host)
+        cmd = " ".join(f"systemctl is-active {shlex.quote(u)}; systemctl is-enabled {shlex.quote(u)};" for u in units)
+        out = ep.run(cmd, what="(old services check)").stdout.split()
+        for i, u in enumerate(units):
+            active, enabled = (out[2 * i:2 * i + 2] + ["?", "?"])[:2]
+            seen.append(f"{host}:{u} {active}/{enabled}")
+            if active in ("active", "activating", "reloading") or enabled in ("enabled", "enabled-runtime"):
+                bad.append(f"{host}:{u} {active}/{enabled}")
+    if bad:
+        return CheckResult(False, f"old services still running or enabled: {', '.join(bad)}")
+    return CheckResult(True, f"old services stopped and disabled: {', '.join(seen)}")
+
+
+# ------------------------------------------------------------------ the command
+def register_exit(rsub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:  # type: ignore[type-arg]
+    from govcloud.cli import parse_date
+
+    from .timeline import TRIGGERS
+
+    m = rsub.add_parser(
+        "exit", help="take a system out of the cloud with proof, then erase (articles 14, 57-59, 68, 73)",
+        description="Steps (playbooks/runbooks/exit.yaml): work order (退出, article 23) and exit deadlines, "
+                    "handover package (article 58), verified export of files and database to the court's "
+                    "target host, export/manifest.json, the court's acceptance (the run stops with exit 3 "
+                    "until the acceptance file is there; --resume continues), stable-run check, old services "
+                    "shut down, secure erase (NIST SP 800-88 Rev. 1; refused unless the acceptance carries the "
+                    "manifest's digest and --confirm names the system), article 68 checklist, exit report. "
+                    "Exit 0 all verified, 2 stopped at a gate or an unverified step, 3 waiting for the court, "
+                    "1 error.")
+    m.add_argument("--stack", required=True)
+    m.add_argument("--system", required=True)
+    m.add_argument("--target", required=True, metavar="HOST", help="the court's host receiving files (and database)")
+    m.add_argument("--inventory", type=Path, required=True, help="Ansible YAML inventory reaching old and target hosts")
+    m.add_argument("--evidence", type=Path, required=True, metavar="HARDEN_EVIDENCE.json",
+                   help="`govcloud harden` evidence of the system's hosts (handover package)")
+    m.add_argument("--database", required=True, help="PostgreSQL database of the system")
+    m.add_argument("--volumes", type=Path, required=True, metavar="FILE",
+                   help="the data volumes to erase (YAML, schemas/erase-volumes.schema.json); --dry-run lists them")
+    m.add_argument("--acceptance", type=Path, metavar="FILE",
+                   help="where the court's acceptance file is (default RUN_DIR/court/exit-acceptance.json)")
+    m.add_argument("--confirm", metavar="SYSTEM", default="", help="name the system to allow the erase")
+    m.add_argument("--materials", type=Path, required=True, metavar="FILE",
+                   help="article 68 materials and their disposition (YAML, schemas/exit-materials.schema.json)")
+    m.add_argument("--source", metavar="HOST", help="old host holding the files (default: the system's app host)")
+    m.add_argument("--db-source", metavar="HOST", help="old database host (default: the system's db host)")
+    m.add_argument("--db-target", metavar="HOST", help="the court's database host (default: --target)")
+    m.add_argument("--source-path", default="/srv/data")
+    m.add_argument("--target-path", default="/srv/data")
+    m.add_argument("--target-unit", action="append", default=[], metavar="UNIT",
+                   help="a unit that must be active on --target for the stable-run check (repeatable)")
+    m.add_argument("--old-unit", action="append", default=[], metavar="HOST=UNIT",
+                   help="an old service to shut down (repeatable; default: postgresql on --db-source)")
+    m.add_argument("--state", type=Path, metavar="EXPORT.json",
+                   help="a `pulumi stack export` of the stack (default: the program's export under the mock runtime)")
+    m.add_argument("--trigger", choices=TRIGGERS, default="ordered", help="why the system leaves (default ordered: "
+                   "article 58)")
+    m.add_argument("--on", type=parse_date, default=None, help="the trigger date (default: --order-date)")
+    m.add_argument("--notice", type=parse_date, default=None, help="the court's written notice (article 68)")
+    m.add_argument("--order-date", type=parse_date, default=None, help="work order date (default today)")
+    m.add_argument("--stable-samples", type=int, default=2, metavar="N")
+    m.add_argument("--stable-interval", type=float, default=5.0, metavar="SECONDS")
+    m.add_argument("--bwlimit", type=int, default=0, metavar="KIB_PER_S")
+    common(m)
+    m.set_defaults(func=cmd_exit)
+
+
+def exit_params(args: argparse.Namespace, run_dir: Path) -> dict[str, str]:
+    """The runbook parameters of an exit command line (defaults resolved)."""
+    from .migrate import default_target
+
+    source = args.source or default_target(args.stack, args.system, "app")
+    db_source = args.db_source or default_target(args.stack, args.system, "db")
+    order_date = (args.order_date or date.today()).isoformat()
+    units = ",".join(args.old_unit) or f"{db_source}=postgresql"
+    old_units(units)  # refuse a malformed --old-unit before anything runs
+    return {
+        "stack": args.stack, "system": args.system, "target": args.target, "source": source,
+        "db_source": db_source, "db_target": args.db_target or args.target,
+        "inventory": str(args.inventory.resolve()), "evidence": str(args.evidence.resolve()),
+        "database": args.database, "source_path": args.source_path, "target_path": args.target_path,
+        "volumes": str(args.volumes.resolve()),
+        "acceptance": str((args.acceptance or run_dir / "court" / "exit-acceptance.json").resolve()),
+        "confirm": args.confirm, "materials": str(args.materials.resolve()),
+        "state": str(args.state.resolve()) if args.state else "stack/state.json",
+        "trigger": args.trigger, "order_date": order_date, "on": (args.on.isoformat() if args.on else order_date),
+        "notice": args.notice.isoformat() if args.notice else "",
+        "target_units": ",".join(args.target_unit), "old_units": units,
+        "old_hosts": ",".join(old_units(units)),
+        "stable_samples": str(args.stable_samples), "stable_interval": str(args.stable_interval),
+        "bwlimit": str(args.bwlimit),
+    }
+
+
+def cmd_exit(args: argparse.Namespace) -> int:
+    from .commands import default_run_dir, start
+
+    run_dir = (args.run_dir or default_run_dir("exit", args.system)).resolve()
+    args.run_dir = run_dir
+    params = exit_params(args, run_dir)
+    if args.resume:  # dates defaulted to today come from the run being resumed
+        first = _first_params(run_dir)
+        for name, given in (("order_date", args.order_date), ("on", args.on or args.order_date)):
+            if given is None and name in first:
+                params[name] = first[name]
+    if not args.dry_run:
+        check_inputs(params)
+    return start(RUNBOOK_FILE, params, args, resume_may_change=RESUME_MAY_CHANGE)
+
+
+def check_inputs(params: dict[str, str]) -> None:
+    """Refuse bad input files before anything runs (each error names the file and the field): the
+    inventory, the harden evidence, the volumes to erase and the article 68 materials."""
+    from govcloud.hosts.evidence import load_evidence
+    from govcloud.schemas import load_checked
+
+    from .erase import load_volumes
+    from .materials import INPUT_SCHEMA
+    from .transfer import inventory_endpoints
+
+    hosts = inventory_endpoints(Path(params["inventory"]))
+    load_evidence(Path(params["evidence"]))
+    vf = load_volumes(params["volumes"])
+    load_checked(params["materials"], INPUT_SCHEMA)
+    if vf.system != params["system"]:
+        raise InputError.one(params["volumes"], "system", f"the volumes of system {params['system']!r}, "
+                                                          f"got {vf.system!r}")
+    unknown = sorted({v.host for v in vf.volumes} - set(hosts))
+    if unknown:
+        raise InputError.one(params["volumes"], "hosts", f"hosts of the inventory {params['inventory']}; "
+                                                         f"not there: {', '.join(unknown)}")
+
+
+def _first_params(run_dir: Path) -> dict[str, str]:
+    try:
+        first = next(r for r in read_journal(run_dir).records if r["event"] == "run-start")
+        return dict(first.get("params") or {})
+    except (StopIteration, GovcloudError):  # the engine reports a missing journal
+        return {}

@@ -1,0 +1,281 @@
+"""The erase inputs and records without hosts: the court's acceptance file, the volumes file
+(keys only under Ansible Vault), the certificate schema and its write-once rule, the dry run's
+list of volumes, and the erase refusing to run outside its gate. Host tests: test_erase_hosts.py."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from govcloud.errors import InputError
+from govcloud.runbook import erase_certificate
+from govcloud.runbook.acceptance import load_acceptance, manifest_digest, matches
+from govcloud.runbook.erase import load_volumes, plan_lines
+from govcloud.runbook.journal import read_journal
+from govcloud.schemas import check_output
+
+REPO = Path(__file__).resolve().parents[2]
+RUNBOOK = REPO / "tests" / "runbook" / "data" / "erase-test.yaml"
+VAULT = Path(sys.executable).parent / "ansible-vault"
+
+
+@pytest.fixture(autouse=True)
+def _locks(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVCLOUD_LOCK_DIR", str(tmp_path / "locks"))
+
+
+def acceptance_doc(digest: str, **over) -> dict:
+    doc = {"kind": "govcloud/exit-acceptance", "version": 1, "contract": "2025095", "system": "case-mgmt",
+           "manifest_sha256": digest, "accepted_by": {"name": "赵法官", "organisation": "北京市高级人民法院"},
+           "accepted_at": "2026-06-02T10:30:00+08:00"}
+    doc.update(over)
+    return doc
+
+
+def write_json(path: Path, doc: dict) -> Path:
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ acceptance
+def test_acceptance_matches_only_the_manifest_it_names(tmp_path):
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(b'{"files": ["a"]}\n')
+    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    assert manifest_digest(manifest) == digest
+    acc = load_acceptance(write_json(tmp_path / "acc.json", acceptance_doc(digest)))
+    assert acc.accepted_by.organisation == "北京市高级人民法院" and acc.accepted_at.utcoffset().total_seconds() == 8 * 3600
+    ok = matches(acc, manifest, "case-mgmt")
+    assert ok.ok, ok.detail
+    assert not matches(acc, manifest, "other-system").ok
+    manifest.write_bytes(b'{"files": ["a", "b"]}\n')  # the export changed after acceptance
+    changed = matches(acc, manifest, "case-mgmt")
+    assert not changed.ok and "manifest_sha256" in changed.detail and digest in changed.detail
+    assert not matches(acc, tmp_path / "missing.json", "case-mgmt").ok
+
+
+@pytest.mark.parametrize(("over", "field", "words"), [
+    ({"manifest_sha256": "abc"}, "manifest_sha256", "64 lower-case hex"),
+    ({"accepted_at": "2026-06-02T10:30:00"}, "accepted_at", "UTC offset"),
+    ({"accepted_at": "2026-13-45T10:30:00+08:00"}, "accepted_at", "real date-time"),
+    ({"kind": "govcloud/other"}, "kind", "govcloud/exit-acceptance"),
+    ({"accepted_by": {"name": "x"}}, "accepted_by.organisation", "missing required field"),
+])
+def test_acceptance_errors_name_file_and_field(tmp_path, over, field, words):
+    f = write_json(tmp_path / "acc.json", acceptance_doc("0" * 64, **over))
+    with pytest.raises(InputError) as exc:
+        load_acceptance(f)
+    text = str(exc.value)
+    assert str(f) in text and field in text and words in text, text
+
+
+def test_acceptance_not_json_is_an_input_error(tmp_path):
+    f = tmp_path / "acc.json"
+    f.write_text('{"kind": "govcloud/exit-acceptance", ', encoding="utf-8")
+    with pytest.raises(InputError, match="truncated JSON"):
+        load_acceptance(f)
+
+
+# ------------------------------------------------------------------ volumes file
+def vault_encrypt(directory: Path, name: str, text: str, password_file: Path) -> Path:
+    f = directory / name
+    f.write_text(text, encoding="utf-8")
+    subprocess.run([str(VAULT), "encrypt", "--vault-password-file", str(password_file), str(f)], check=True,
+                   capture_output=True)
+    return f
+
+
+def volumes_text(key_file: str = "keys/crypt.yml", extra: str = "") -> str:
+    return textwrap.dedent(f"""\
+        kind: govcloud/erase-volumes
+        version: 1
+        system: case-mgmt
+        vault_password_file: vault-pw
+        operator: {{name: Wang Gong, organisation: Capinfo Cloud}}
+        destination: returned to the provider's storage pool
+        hosts:
+          app-01:
+            - {{id: app-data, device: /dev/vdb, kind: plain, pattern: "a5"}}
+            - {{id: app-crypt, device: /dev/vdc, kind: luks2, key: {{vault_file: {key_file}, var: luks_passphrase}}}}
+        """) + extra
+
+
+@pytest.fixture
+def vault_dir(tmp_path) -> Path:
+    (tmp_path / "keys").mkdir()
+    pw = tmp_path / "vault-pw"
+    pw.write_text("test-vault-password\n")
+    pw.chmod(0o600)
+    vault_encrypt(tmp_path / "keys", "crypt.yml", "luks_passphrase: s3cret-key\n", pw)
+    return tmp_path
+
+
+def test_volumes_file_loads_with_a_vaulted_key(vault_dir):
+    f = vault_dir / "volumes.yml"
+    f.write_text(volumes_text())
+    vf = load_volumes(f)
+    assert [(v.host, v.id, v.device, v.kind) for v in vf.volumes] == [
+        ("app-01", "app-data", "/dev/vdb", "plain"), ("app-01", "app-crypt", "/dev/vdc", "luks2")]
+    assert vf.volumes[1].key is not None and vf.volumes[1].key.vault_file == (vault_dir / "keys/crypt.yml").resolve()
+    assert vf.vault_password_file == (vault_dir / "vault-pw").resolve()
+    assert b"s3cret-key" not in (vault_dir / "keys/crypt.yml").read_bytes()
+    lines = plan_lines(vf)
+    assert "app-01:/dev/vdb" in lines[0] and "0xa5" in lines[0] and "Clear" in lines[0]
+    assert "app-01:/dev/vdc" in lines[1] and "luksErase" in lines[1] and "Purge" in lines[1]
+
+
+@pytest.mark.parametrize(("mutate", "field", "words"), [
+    (lambda t: t.replace("keys/crypt.yml", "keys/plain.yml"), "hosts.app-01[1].key.vault_file", "not encrypted"),
+    (lambda t: t.replace(", key: {vault_file: keys/crypt.yml, var: luks_passphrase}", ""),
+     "hosts.app-01[1].key", "Ansible Vault"),
+    (lambda t: t.replace("key: {vault_file: keys/crypt.yml, var: luks_passphrase}", "passphrase: s3cret-key"),
+     "hosts.app-01[1].passphrase", "unknown field"),
+    (lambda t: t.replace("id: app-crypt", "id: app-data"), "hosts.app-01[1].id", "used twice"),
+    (lambda t: t.replace('kind: plain, pattern: "a5"', 'kind: plain, pattern: "a5", key: {vault_file: '
+                                                        'keys/crypt.yml, var: x}'),
+     "hosts.app-01[0].key", "luks2 volumes only"),
+    (lambda t: t.replace("kind: plain", "kind: zeroes"), "hosts.app-01[0].kind", "luks2, plain"),
+    (lambda t: t.replace("/dev/vdb", "vdb"), "hosts.app-01[0].device", "block device"),
+    (lambda t: t.replace("vault_password_file: vault-pw", "vault_password_file: nope"), "vault_password_file",
+     "not found"),
+])
+def test_volumes_file_errors_name_file_and_field(vault_dir, mutate, field, words):
+    (vault_dir / "keys" / "plain.yml").write_text("luks_passphrase: s3cret-key\n")
+    f = vault_dir / "volumes.yml"
+    f.write_text(mutate(volumes_text()))
+    with pytest.raises(InputError) as exc:
+        load_volumes(f)
+    text = str(exc.value)
+    assert str(f) in text and field in text and words in text, text
+
+
+# ------------------------------------------------------------------ certificate
+def test_certificate_schema_and_write_once(vault_dir, tmp_path):
+    f = vault_dir / "volumes.yml"
+    f.write_text(volumes_text())
+    vf = load_volumes(f)
+    plain, crypt = vf.volumes
+    proof = {"before": {"path": "erase/proof/x/before.json", "sha256": "1" * 64},
+             "after": {"path": "erase/proof/x/after.json", "sha256": "2" * 64}}
+    after_plain = {"size": 1 << 20, "written": 1 << 20, "verified": 1 << 20, "mismatched": 0, "first_mismatch": None,
+                   "sha256": "3" * 64, "pattern": "a5", "tool": "govcloud erase_overwrite.py (Python 3.11.2)"}
+    cert = erase_certificate.build(vf, plain, contract="2025095", before={"at": "2026-06-03T01:00:00+00:00"},
+                                   after={"state": after_plain}, proof=proof, export=None,
+                                   finished="2026-06-03T01:01:00+00:00")
+    assert cert["sanitization"]["method"] == "Clear" and cert["verification"]["method"] == "full"
+    assert cert["media"]["device"] == "/dev/vdb" and cert["media"]["backup"]["made"] == "unknown"
+    luks_before = {"luks2_header": True, "uuid": "u-1", "keyslots": 1, "key_test_exit": 0, "key_opens": True,
+                   "key_test_message": "", "tool": "cryptsetup 2.6.1", "size": 33554432}
+    luks_after = dict(luks_before, keyslots=0, key_test_exit=1, key_opens=False)
+    c2 = erase_certificate.build(vf, crypt, contract="2025095",
+                                 before={"at": "2026-06-03T01:00:00+00:00", "state": luks_before},
+                                 after={"state": luks_after}, proof=proof,
+                                 export={"manifest_sha256": "4" * 64, "accepted": "accepted by x"},
+                                 finished="2026-06-03T01:02:00+00:00")
+    assert (c2["sanitization"]["method"], c2["sanitization"]["technique"]) == ("Purge", "cryptographic erase")
+    assert c2["media"]["serial"] == "LUKS UUID u-1" and c2["media"]["backup"]["made"] == "yes"
+    # Appendix G's fields are all there: person, media, method/technique/tool, verification, destination, signatures
+    for key in ("person_performing", "media", "sanitization", "verification", "destination", "date", "signatures"):
+        assert c2[key], key
+    assert {s["role"] for s in c2["signatures"]} == {"person performing sanitization", "validator"}
+    with pytest.raises(AssertionError):
+        check_output(dict(c2, verification=dict(c2["verification"], passed=False)), erase_certificate.SCHEMA)
+    out = tmp_path / "certs"
+    path, written = erase_certificate.write(c2, out)
+    first = path.read_bytes()
+    assert written and json.loads(first)["media"]["volume_id"] == "app-crypt"
+    assert "app-crypt" in (out / "app-crypt.html").read_text() and "/dev/vdc" in (out / "app-crypt.html").read_text()
+    _, again = erase_certificate.write(dict(c2, date="2030-01-01"), out)
+    assert not again and path.read_bytes() == first
+    assert not list(out.glob(".*tmp"))
+
+
+# ------------------------------------------------------------------ dry run and the gate without hosts
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "govcloud.cli", *args], capture_output=True, text=True, cwd=REPO,
+                          env={**os.environ, "COLUMNS": "400"})  # wide: no cell folds
+
+
+def test_dry_run_lists_every_volume_and_touches_nothing(vault_dir, tmp_path):
+    f = vault_dir / "volumes.yml"
+    f.write_text(volumes_text())
+    run = tmp_path / "run"
+    p = run_cli("runbook", "run", str(RUNBOOK), "--dry-run", "--run-dir", str(run), "--param", "system=case-mgmt",
+                "--param", "inventory=/nonexistent/inventory.yml", "--param", f"volumes={f}",
+                "--param", f"acceptance={tmp_path / 'acc.json'}", "--param", "confirm=case-mgmt")
+    assert p.returncode == 0, p.stderr
+    for what in ("app-01:/dev/vdb (app-data, plain)", "0xa5", "app-01:/dev/vdc (app-crypt, luks2)", "luksErase"):
+        assert what in p.stdout, (what, p.stdout)
+    assert not run.exists()
+
+
+def test_dry_run_refuses_a_bad_volumes_file(vault_dir, tmp_path):
+    (vault_dir / "keys" / "plain.yml").write_text("luks_passphrase: s3cret-key\n")
+    f = vault_dir / "volumes.yml"
+    f.write_text(volumes_text("keys/plain.yml"))
+    p = run_cli("runbook", "run", str(RUNBOOK), "--dry-run", "--run-dir", str(tmp_path / "run"), "--param",
+                "system=case-mgmt", "--param", "inventory=x", "--param", f"volumes={f}",
+                "--param", "acceptance=x", "--param", "confirm=case-mgmt")
+    assert p.returncode == 1 and "not encrypted" in p.stderr + p.stdout
+
+
+def test_erase_volumes_refuses_outside_its_gate(vault_dir, tmp_path):
+    """A runbook that wires erase.volumes without the erase.ready precondition gets exit 1 and a
+    journal record saying why; the action never reaches a host (the inventory does not exist)."""
+    f = vault_dir / "volumes.yml"
+    f.write_text(volumes_text())
+    rb = tmp_path / "rb.yaml"
+    rb.write_text(textwrap.dedent("""\
+        kind: govcloud/runbook
+        version: 1
+        name: erase-ungated
+        title: erase without its gate
+        params: [system, inventory, volumes]
+        steps:
+          - id: erase
+            title: erase
+            clause: article-58
+            precondition: {none: deliberately ungated}
+            action: {builtin: {name: erase.volumes, with: {inventory: "${inventory}", volumes: "${volumes}", out: erase/}}}
+            verification: {builtin: {name: erase.verified, with: {volumes: "${volumes}", out: erase/}}}
+            evidence: []
+        """))
+    run = tmp_path / "run"
+    p = run_cli("runbook", "run", str(rb), "--run-dir", str(run), "--param", "system=case-mgmt",
+                "--param", "inventory=/nonexistent/inventory.yml", "--param", f"volumes={f}")
+    assert p.returncode == 1, p.stdout + p.stderr
+    recs = read_journal(run).records
+    refused = [r for r in recs if r["event"] == "erase-refused"]
+    assert refused and "erase.ready" in refused[0]["reasons"][0]
+    end = [r for r in recs if r["event"] == "step-end"][-1]
+    assert end["result"] == "failed" and "nothing erased" in end["detail"]["error"]
+    assert not (run / "erase").exists()
+
+
+def test_gate_passes_but_a_host_missing_from_the_inventory_erases_nothing(vault_dir, tmp_path):
+    """The gate holds (export verified, acceptance of this manifest, --confirm), yet the volumes file
+    names a host the inventory does not have: exit 1 before any host is contacted."""
+    f = vault_dir / "volumes.yml"
+    f.write_text(volumes_text())
+    inv = tmp_path / "inventory.yml"
+    inv.write_text("all:\n  hosts:\n    other-01: {ansible_host: 192.0.2.1}\n")
+    acc = tmp_path / "acc.json"
+    run = tmp_path / "run"
+    params = ["--param", "system=case-mgmt", "--param", f"inventory={inv}", "--param", f"volumes={f}",
+              "--param", f"acceptance={acc}", "--param", "confirm=case-mgmt"]
+    p = run_cli("runbook", "run", str(RUNBOOK), "--run-dir", str(run), *params)
+    assert p.returncode == 1 and "not accepted the export yet" in read_journal(run).records[-3]["reasons"][0]
+    write_json(acc, acceptance_doc(manifest_digest(run / "export" / "manifest.json")))
+    p = run_cli("runbook", "run", str(RUNBOOK), "--run-dir", str(run), "--resume", *params)
+    assert p.returncode == 1, p.stdout + p.stderr
+    end = [r for r in read_journal(run).records if r["event"] == "step-end"][-1]
+    assert end["detail"]["phase"] == "action" and "hosts not in the inventory" in end["detail"]["error"]
+    assert "app-01" in end["detail"]["error"] and not (run / "erase").exists()
+    assert not [r for r in read_journal(run).records if r["event"] == "erase-volume"]
