@@ -18,6 +18,7 @@ BUILTIN_MODULES = (
     "govcloud.runbook.builtins",
     "govcloud.runbook.transfer_steps",
     "govcloud.runbook.migrate",
+    "govcloud.runbook.cutover",
 )
 
 
