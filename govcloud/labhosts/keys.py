@@ -51,3 +51,14 @@ def hosts_file(entries: list[tuple[str, str]]) -> str:
     lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
     lines += [f"{address}\t{name}" for name, address in entries]
     return "\n".join(lines) + "\n"
+
+
+def known_hosts(hosts: list[tuple[str, str, Path]]) -> str:
+    """known_hosts text: each host's public host keys (read from its root, written by
+    `host_identity`) under its name and address."""
+    lines = []
+    for name, address, root in hosts:
+        for pub in sorted((root / "etc/ssh").glob("ssh_host_*_key.pub")):
+            keytype, key = pub.read_text().split()[:2]
+            lines.append(f"{name},{address} {keytype} {key}")
+    return "\n".join(lines) + "\n"

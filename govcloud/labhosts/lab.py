@@ -38,7 +38,7 @@ SSH_OPTIONS: tuple[str, ...] = (
     "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=5",
 )
 #: Files a lab writes into a state dir that it does not own (removed by `stop`).
-_OWNED_FILES = ("lab.json", "lab.tmp", "id_ed25519", "id_ed25519.pub", "inventory.yml", "ssh_config")
+_OWNED_FILES = ("lab.json", "lab.tmp", "id_ed25519", "id_ed25519.pub", "inventory.yml", "ssh_config", "known_hosts")
 
 
 @dataclass(frozen=True)
@@ -223,6 +223,8 @@ class Lab:
                 "govcloud_lab_id": self.id,
                 "govcloud_lab_subnet": self.record.subnet,
                 "govcloud_lab_controller": self.record.controller_address,
+                # every host's own SSH host keys, for tools that pin them (the runbook's host-to-host hop)
+                "govcloud_known_hosts": str(self.state_dir / "known_hosts"),
             },
         }}
 
@@ -231,6 +233,8 @@ class Lab:
         import yaml  # PyYAML ships with ansible-core
 
         path = path or self.state_dir / "inventory.yml"
+        (self.state_dir / "known_hosts").write_text(
+            keys.known_hosts([(h.name, h.address, Path(h.root)) for h in self.record.hosts]))
         path.write_text(yaml.safe_dump(self.inventory(), sort_keys=False))
         lines = []
         for h in self.record.hosts:

@@ -116,3 +116,41 @@ def restore(host: Endpoint, database: str) -> None:
 def write_doc(path: Any, doc: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def remove_dump(host: Endpoint, database: str) -> str:
+    """Delete DUMP_ROOT/<database>/ on the host once the restore is verified; returns the path."""
+    check_name(database)
+    d = f"{DUMP_ROOT}/{database}"
+    r = host.run(f"sudo -n rm -rf {d} && ! sudo -n test -e {d}", what=f"(removing the dump {d})")
+    if r.returncode != 0:
+        raise StepFailed(f"host {host.name}: cannot remove {d}: {r.stderr.strip()[-300:]}")
+    return d
+
+
+def dump_present(host: Endpoint, database: str) -> bool:
+    check_name(database)
+    return host.run(f"sudo -n test -e {DUMP_ROOT}/{database}", what="(dump check)").returncode == 0
+
+
+def set_read_only(host: Endpoint, database: str, read_only: bool) -> int:
+    """New sessions of ``database`` read-only (or read-write again); with ``read_only`` the sessions
+    already open are ended, so none keeps writing. Returns how many sessions were ended."""
+    check_name(database)
+    if not read_only:
+        _psql(host, "postgres", f"ALTER DATABASE {database} RESET default_transaction_read_only", what="(unfreeze)")
+        return 0
+    _psql(host, "postgres", f"ALTER DATABASE {database} SET default_transaction_read_only = on", what="(freeze)")
+    out = _psql(host, "postgres", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  f"WHERE datname = '{database}' AND pid <> pg_backend_pid()", what="(end sessions)")
+    return int(out.strip() or 0)
+
+
+def write_refused(host: Endpoint, database: str) -> tuple[bool, str]:
+    """Try a write in a new session (a temporary table, rolled back): refused means writes are stopped."""
+    check_name(database)
+    sql = "BEGIN; CREATE TEMP TABLE govcloud_freeze_probe (i int); ROLLBACK;"
+    r = host.run(f"sudo -n -u postgres psql -X -v ON_ERROR_STOP=1 -At -d {database} -c {shlex.quote(sql)}",
+                 what="(write probe)")
+    refused = r.returncode != 0 and "read-only transaction" in r.stderr
+    return refused, (r.stderr.strip().splitlines() or ["write accepted"])[-1]

@@ -210,6 +210,11 @@ def register_migrate_in(rsub: argparse._SubParsersAction, common: Callable[[argp
                    help="security gate: most lynis warnings allowed on the target (default 0)")
     m.add_argument("--scan-min-index", type=int, default=70, metavar="N",
                    help="security gate: lowest lynis hardening index accepted (default 70)")
+    m.add_argument("--source-services", default="", metavar="UNIT,...",
+                   help="systemd units of the system on the source, stopped at the cut-over freeze")
+    m.add_argument("--target-services", default="", metavar="UNIT,...",
+                   help="systemd units of the system on the target, started at the cut-over (PostgreSQL on the "
+                        "database host always)")
     m.add_argument("--source-path", default="/srv/data")
     m.add_argument("--target-path", default="/srv/data")
     m.add_argument("--order-date", type=parse_date, default=None, help="work order date (default today)")
@@ -228,7 +233,8 @@ def cmd_migrate_in(args: argparse.Namespace) -> int:
               "order_date": (args.order_date or date.today()).isoformat(), "bwlimit": str(args.bwlimit),
               "database": args.database, "db_source": args.db_source or args.source,
               "db_target": args.db_target or default_target(args.stack, args.system, "db"),
-              "scan_max_warnings": str(args.scan_max_warnings), "scan_min_index": str(args.scan_min_index)}
+              "scan_max_warnings": str(args.scan_max_warnings), "scan_min_index": str(args.scan_min_index),
+              "source_services": args.source_services, "target_services": args.target_services}
     if args.resume and args.order_date is None:
         params.pop("order_date")
         params["order_date"] = _journal_param(args, params, "order_date")
@@ -273,21 +279,26 @@ def cutover_checklist(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
 
     for sid, text in (("files-transfer", "files at the target equal the source manifest"),
                       ("db-restore", "database tables equal the source (row counts, digests)"),
-                      ("security-gate", "security gate passed (article 24)")):
+                      ("security-gate", "security gate passed (article 24)"),
+                      ("db-cleanup", "the database dump removed from both hosts"),
+                      ("cutover-freeze", "writes stopped at the source (database read-only, services stopped)"),
+                      ("final-sync", "final delta sync with writes stopped; files and tables verified"),
+                      ("target-services", "services started on the cloud hosts; health check passed")):
         st = states.get(sid, {}).get("state", "pending")
         item(sid, text, "automated", st == "verified", f"journal: {sid} {st}")
     ok, why = _healthy(ctx, args["inventory"], args["target"], [])
     item("target-up", f"{args['target']} running", "automated", ok, why)
     ok, why = _healthy(ctx, args["inventory"], args["db_target"], ["postgresql"])
     item("db-target-up", f"{args['db_target']} running PostgreSQL", "automated", ok, why)
-    for iid, text in (("freeze-source", "writes to the source stopped before the final sync (maintenance window)"),
-                      ("switch-traffic", "DNS / load balancer points at the cloud hosts"),
+    # what only people can do: no API here reaches the court's DNS, the work-order desk or its users
+    for iid, text in (("switch-traffic", "DNS / load balancer points at the cloud hosts"),
                       ("go-live-order", "统一工单 上线 (go-live) filed with the cloud authority (article 23)"),
-                      ("smoke-test", "the system's owner confirms the service works on the cloud hosts")):
+                      ("owner-acceptance", "the system's owner and users confirm the service works on the cloud hosts")):
         item(iid, text, "operator", None, "")
     rollback = ["stop writes on the cloud hosts", "point DNS / load balancer back at the source",
                 "run `govcloud runbook rollback-in --migration-run RUN_DIR`: proves the source files and "
-                "database are as they were at the migration (manifest and table digests)",
+                "database are as they were at the freeze (manifest and table digests), then makes the source "
+                "database writable again and starts the services the freeze stopped",
                 "file a 统一工单 变更 (change) recording the rollback (article 23)"]
     doc = {"kind": "govcloud/cutover-checklist", "system": ctx.params.get("system"), "items": items,
            "rollback": rollback, "automated_ok": all(i["status"] == "pass" for i in items if i["kind"] == "automated")}
@@ -320,7 +331,8 @@ def source_files_intact(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
     from .transfer import Manifest, blocking, compare, make_manifest
     from .transfer_steps import endpoint
 
-    recorded = Manifest.read(Path(args["manifest"]))
+    final = Path(args["manifest"]).with_name("source-files-final.json")
+    recorded = Manifest.read(final if final.is_file() else Path(args["manifest"]))
     now = make_manifest(endpoint(args["inventory"], recorded.host), recorded.root)
     diffs = blocking(compare(recorded, now))
     if diffs:
@@ -334,7 +346,8 @@ def source_db_intact(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
     from . import database as db
     from .transfer_steps import endpoint
 
-    rec = load_json(Path(args["tables"]))
+    final = Path(args["tables"]).with_name("final-source-tables.json")
+    rec = load_json(final if final.is_file() else Path(args["tables"]))
     recorded = [db.TableDigest(t["table"], t["rows"], t["digest"]) for t in rec["tables"]]
     now = db.table_digests(endpoint(args["inventory"], rec["host"]), rec["database"])
     problems = db.compare_tables(recorded, now, names=("at the dump", "now"))

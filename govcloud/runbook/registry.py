@@ -23,6 +23,7 @@ BUILTIN_MODULES = (
     "govcloud.runbook.exit_report",
     "govcloud.runbook.timeline_out",
     "govcloud.runbook.exit",
+    "govcloud.runbook.cutover",
 )
 
 

@@ -4,7 +4,13 @@ manifest made at the source and verified at the target.
 Articles 1-2 (系统迁移: a system and its data moved into the cloud), 58-59 (迁出: the exit
 runbook moves data out the same way). The data flows source → target directly: the
 controller runs ``rsync`` *on the source* through SSH with agent forwarding, so the
-private key never leaves the controller and no key is written to any host.
+private key never leaves the controller and no key is written to any host. The source's hop
+to the target accepts only the target's host key as the inventory records it
+(``govcloud_known_hosts``; StrictHostKeyChecking=yes): an unknown or different key is refused.
+
+Verification: the target hashes files while rsync writes them and ends with a final pass that
+re-hashes any file new or changed since (remote_manifest.py): every file of the source manifest
+is checked, size and SHA-256, as complete as hashing the whole target afterwards.
 
 Resumable: ``--partial`` keeps a half-sent file, and the next run sends only what is missing
 (rsync's delta transfer against the partial file); files already complete are skipped by
@@ -37,34 +43,38 @@ SSH_OPTIONS: tuple[str, ...] = (
     "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
     "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3",
 )
-#: the ssh the source runs to reach the target (key from the forwarded agent)
-INNER_SSH = ("ssh -o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=no "
-             "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ServerAliveInterval=5")
+#: the ssh the source runs to reach the target (key from the forwarded agent; the target's host key
+#: pinned: ``inner_ssh`` adds StrictHostKeyChecking=yes and a known_hosts file holding only the target)
+INNER_SSH = "ssh -o BatchMode=yes -o ConnectTimeout=10 -o LogLevel=ERROR -o ServerAliveInterval=5"
+HOST_KEY_FAILED = ("Host key verification failed", "REMOTE HOST IDENTIFICATION HAS CHANGED",
+                   "No matching host key", "Host key for")
+
+
+def inner_ssh(known_hosts_file: str) -> str:
+    """The source's ssh command for rsync ``-e``: only the target's known key is accepted."""
+    return (f"{INNER_SSH} -o StrictHostKeyChecking=yes -o UserKnownHostsFile={known_hosts_file} "
+            "-o GlobalKnownHostsFile=/dev/null -o UpdateHostKeys=no")
+
+
+def known_host_lines(host: "Endpoint") -> str:
+    """The known_hosts lines that hold ``host``'s keys under the address we connect to; refuses
+    (StepFailed) when there are none: the hop is never made to an unknown key."""
+    if host.known_hosts is None:
+        raise StepFailed(f"host {host.name} ({host.address}): no known SSH host key: give the inventory "
+                         "`govcloud_known_hosts` (a known_hosts file with the hosts' keys; a lab writes one)")
+    r = subprocess.run(["ssh-keygen", "-F", host.address, "-f", str(host.known_hosts)], capture_output=True, text=True)
+    lines = [ln for ln in r.stdout.splitlines() if ln.strip() and not ln.startswith("#")]
+    if not lines:
+        raise StepFailed(f"host {host.name} ({host.address}): no host key for {host.address} in {host.known_hosts}")
+    return "\n".join(lines) + "\n"
+
 
 EXIT_MARKER = "GOVCLOUD-RSYNC-EXIT="
 #: the forwarded key is only needed while the source's ssh connects to the target
 KEY_LIFETIME_S = 600
 
-MANIFEST_SCRIPT = r"""
-import hashlib, json, os, sys
-root = sys.argv[1]
-if not os.path.isdir(root):
-    sys.stderr.write("not a directory: %s\n" % root); sys.exit(3)
-files = []
-for dirpath, dirnames, filenames in os.walk(root):
-    dirnames.sort()
-    for name in sorted(filenames):
-        p = os.path.join(dirpath, name)
-        if os.path.islink(p) or not os.path.isfile(p):
-            continue
-        h = hashlib.sha256()
-        with open(p, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        files.append({"path": os.path.relpath(p, root), "size": os.path.getsize(p), "sha256": h.hexdigest()})
-files.sort(key=lambda f: f["path"])
-json.dump({"root": root, "files": files}, sys.stdout)
-"""
+#: runs on the host holding the files (``python3 -c``): see remote_manifest.py
+MANIFEST_SCRIPT = (Path(__file__).with_name("remote_manifest.py")).read_text(encoding="utf-8")
 
 
 def _pdeathsig() -> None:  # pragma: no cover - runs in the child
@@ -81,10 +91,16 @@ class Endpoint:
     address: str
     user: str
     key: Path | None = None
+    known_hosts: Path | None = None  # pins the host's SSH key (controller to host, and the source's hop to it)
 
     def ssh(self, *extra: str) -> list[str]:
         key = ["-i", str(self.key)] if self.key else []
-        return ["ssh", *key, *SSH_OPTIONS, *extra, f"{self.user}@{self.address}"]
+        opts = list(SSH_OPTIONS)
+        if self.known_hosts is not None:
+            opts[opts.index("StrictHostKeyChecking=no")] = "StrictHostKeyChecking=yes"
+            opts[opts.index("UserKnownHostsFile=/dev/null")] = f"UserKnownHostsFile={self.known_hosts}"
+            opts += ["-o", "GlobalKnownHostsFile=/dev/null", "-o", "UpdateHostKeys=no"]
+        return ["ssh", *key, *opts, *extra, f"{self.user}@{self.address}"]
 
     def run(self, command: str, *, input_text: str | None = None, timeout: float = 600,
             what: str = "") -> subprocess.CompletedProcess[str]:
@@ -95,6 +111,9 @@ class Endpoint:
                                   preexec_fn=_pdeathsig)
         except subprocess.TimeoutExpired:
             raise StepFailed(f"host {self.name} ({self.address}): timed out after {timeout:.0f} s {what}") from None
+        if proc.returncode == 255 and any(m in proc.stderr for m in HOST_KEY_FAILED):
+            raise StepFailed(f"host {self.name} ({self.address}): SSH host key is not the known one "
+                             f"({self.known_hosts}): refused {what}")
         if proc.returncode == 255:
             raise StepFailed(f"host {self.name} ({self.address}) unreachable over SSH {what}: "
                              f"{proc.stderr.strip()[-300:] or 'ssh exited 255'}")
@@ -119,9 +138,11 @@ def inventory_endpoints(inventory: Path) -> dict[str, Endpoint]:
             v = {**gvars, **(hv or {})}
             prev = out.get(name)
             key = v.get("ansible_ssh_private_key_file")
+            known = v.get("govcloud_known_hosts")
             out[name] = Endpoint(name, str(v.get("ansible_host", prev.address if prev else name)),
                                  str(v.get("ansible_user", prev.user if prev else "root")),
-                                 Path(key) if key else (prev.key if prev else None))
+                                 Path(key) if key else (prev.key if prev else None),
+                                 Path(known) if known else (prev.known_hosts if prev else None))
         for child in (group.get("children") or {}).values():
             walk(child or {}, gvars)
 
@@ -145,6 +166,7 @@ class Manifest:
     root: str
     files: tuple[FileEntry, ...]
     made_at: str = ""
+    hashing: dict[str, Any] = field(default_factory=dict, compare=False)  # how it was made (remote_manifest.py)
 
     @property
     def total_bytes(self) -> int:
@@ -153,7 +175,7 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "govcloud/transfer-manifest", "version": 1, "host": self.host, "root": self.root,
                 "made_at": self.made_at, "count": len(self.files), "total_bytes": self.total_bytes,
-                "files": [asdict(f) for f in self.files]}
+                "hashing": self.hashing, "files": [asdict(f) for f in self.files]}
 
     def write(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,22 +188,68 @@ class Manifest:
     def read(cls, path: Path) -> "Manifest":
         try:
             d = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(d["host"], d["root"], tuple(FileEntry(**f) for f in d["files"]), d.get("made_at", ""))
+            return cls(d["host"], d["root"], tuple(FileEntry(**f) for f in d["files"]), d.get("made_at", ""),
+                       d.get("hashing", {}))
         except FileNotFoundError:
             raise InputError.one(path, "", "manifest not found") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError.one(path, "", f"expected a govcloud transfer manifest ({exc})") from None
 
 
-def make_manifest(host: Endpoint, root: str, *, become: bool = True) -> Manifest:
-    """Hash every file under ``root`` *on the host* (python3 there; nothing is copied off it)."""
+def _manifest_command(root: str, mode: str, workers: int, become: bool) -> str:
     sudo = "sudo -n " if become else ""
-    proc = host.run(f"{sudo}python3 - {shlex.quote(root)}", input_text=MANIFEST_SCRIPT, what=f"making the manifest of {root}")
+    return f"{sudo}python3 -c {shlex.quote(MANIFEST_SCRIPT)} {shlex.quote(root)} {mode} {int(workers)}"
+
+
+def _parse_manifest(host: Endpoint, root: str, stdout: str) -> Manifest:
+    d = json.loads(stdout)
+    return Manifest(host.name, root, tuple(FileEntry(**f) for f in d["files"]),
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), d.get("hashing", {}))
+
+
+def make_manifest(host: Endpoint, root: str, *, become: bool = True, workers: int = 0) -> Manifest:
+    """Hash every file under ``root`` *on the host* (python3 there; nothing is copied off it),
+    ``workers`` processes in parallel (0: one per CPU of the host)."""
+    proc = host.run(_manifest_command(root, "once", workers, become), what=f"making the manifest of {root}")
     if proc.returncode != 0:
         raise StepFailed(f"host {host.name}: manifest of {root} failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}")
-    d = json.loads(proc.stdout)
-    return Manifest(host.name, root, tuple(FileEntry(**f) for f in d["files"]),
-                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    return _parse_manifest(host, root, proc.stdout)
+
+
+class StreamingManifest:
+    """The target's manifest made while rsync writes: a ``watch`` process on the target hashes each
+    file once rsync has renamed it into place; ``finish`` ends it with a final pass that hashes again
+    every file new or changed since (inode, size, mtime, ctime), so the manifest is as complete as
+    one made after the transfer (remote_manifest.py says how)."""
+
+    def __init__(self, host: Endpoint, root: str, *, become: bool = True, workers: int = 0):
+        self.host, self.root = host, root
+        self.proc = subprocess.Popen([*host.ssh(), _manifest_command(root, "watch", workers, become)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, preexec_fn=_pdeathsig)
+
+    def finish(self, timeout: float = 3600) -> Manifest:
+        try:
+            out, err = self.proc.communicate("done\n", timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.abort()
+            raise StepFailed(f"host {self.host.name}: manifest of {self.root} timed out after {timeout:.0f} s") from None
+        if self.proc.returncode == 255:
+            raise StepFailed(f"host {self.host.name} ({self.host.address}) unreachable over SSH (target manifest): "
+                             f"{err.strip()[-300:]}")
+        if self.proc.returncode != 0:
+            raise StepFailed(f"host {self.host.name}: manifest of {self.root} failed (exit {self.proc.returncode}): "
+                             f"{err.strip()[-300:]}")
+        return _parse_manifest(self.host, self.root, out)
+
+    def abort(self) -> None:
+        """Stop hashing (stdin closed without ``done``: the watcher exits without a final pass)."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.communicate("", timeout=30)
+            except (subprocess.TimeoutExpired, BrokenPipeError, ValueError):
+                self.proc.kill()
+                self.proc.wait()
 
 
 @dataclass(frozen=True)
@@ -316,6 +384,7 @@ def rsync(source: Endpoint, target: Endpoint, src_root: str, dst_root: str, *,
     ``paths`` limits it to those relative paths (``--files-from``); ``checksum`` compares
     content, not size and mtime. Exit 0 or an error naming both hosts and rsync's message.
     """
+    hop_keys = known_host_lines(target)  # before anything runs: no known key, no hop
     files_from = ""
     if paths is not None:
         proc = source.run("f=$(mktemp /tmp/govcloud-files.XXXXXX) && cat > \"$f\" && echo \"$f\"",
@@ -323,7 +392,12 @@ def rsync(source: Endpoint, target: Endpoint, src_root: str, dst_root: str, *,
         if proc.returncode != 0:
             raise StepFailed(f"host {source.name}: cannot write the file list: {proc.stderr.strip()}")
         files_from = proc.stdout.strip()
-    opts = ["-a", "--partial", "--mkpath", "--numeric-ids", "--stats", "--itemize-changes", "-e", INNER_SSH]
+    proc = source.run("f=$(mktemp /tmp/govcloud-known-hosts.XXXXXX) && cat > \"$f\" && echo \"$f\"",
+                      input_text=hop_keys, what="writing the target's known host key")
+    if proc.returncode != 0:
+        raise StepFailed(f"host {source.name}: cannot write the target's known host key: {proc.stderr.strip()}")
+    known_file = proc.stdout.strip()
+    opts = ["-a", "--partial", "--mkpath", "--numeric-ids", "--stats", "--itemize-changes", "-e", inner_ssh(known_file)]
     if checksum:
         opts.append("--checksum")
     if bwlimit_kbps:
@@ -336,7 +410,7 @@ def rsync(source: Endpoint, target: Endpoint, src_root: str, dst_root: str, *,
     dst = f"{target.user}@{target.address}:{dst_root.rstrip('/')}/"
     prefix = "sudo -n --preserve-env=SSH_AUTH_SOCK " if become else ""
     remote = prefix + "rsync " + " ".join(shlex.quote(o) for o in opts) + f" {shlex.quote(src)} {shlex.quote(dst)}"
-    remote += "; rc=$?"
+    remote += f"; rc=$?; rm -f {shlex.quote(known_file)}"
     if files_from:
         remote += f"; rm -f {shlex.quote(files_from)}"
     remote += f"; echo {EXIT_MARKER}$rc; exit $rc"
@@ -359,6 +433,9 @@ def rsync(source: Endpoint, target: Endpoint, src_root: str, dst_root: str, *,
         raise StepFailed(f"host {source.name} ({source.address}): the SSH session running rsync ended early "
                          f"(ssh exit {rc}): {out.strip()[-300:] or 'no output'}")
     tail = " ".join(ln for ln in out.strip().splitlines()[-6:] if EXIT_MARKER not in ln)
+    if rc != 0 and any(m in out for m in HOST_KEY_FAILED):
+        raise StepFailed(f"host {target.name} ({target.address}): the SSH host key it presented to {source.name} "
+                         f"is not the known one ({target.known_hosts}): refused, nothing sent: {tail}")
     if rc != 0 and ("connection unexpectedly closed" in out or "ssh: connect to host" in out
                     or "Connection timed out" in out or "No route to host" in out):
         raise StepFailed(f"host {target.name} ({target.address}) unreachable from {source.name}: rsync exit {rc}: {tail}")
@@ -398,12 +475,13 @@ class TransferReport:
     repair: RsyncStats | None
     verified: bool
     remaining: tuple[str, ...]
+    hashing: dict[str, Any] = field(default_factory=dict, compare=False)  # how the target was hashed
 
     def to_dict(self) -> dict[str, Any]:
         return {"source_manifest": str(self.source_manifest), "target_manifest": str(self.target_manifest),
                 "rsync": self.rsync.to_dict(), "differences_after_rsync": list(self.differences_after_rsync[:200]),
                 "repair": self.repair.to_dict() if self.repair else None, "verified": self.verified,
-                "remaining": list(self.remaining[:200])}
+                "remaining": list(self.remaining[:200]), "target_hashing": self.hashing}
 
 
 def verify_target(source_manifest: Manifest, target: Endpoint, dst_root: str, *, become: bool = True,
@@ -426,16 +504,29 @@ def repair(source: Endpoint, target: Endpoint, src_root: str, dst_root: str, dif
 
 def verified_transfer(source: Endpoint, target: Endpoint, src_root: str, dst_root: str, *,
                       source_manifest: Path, target_manifest: Path, bwlimit_kbps: int | None = None,
-                      become: bool = True, on_line: Callable[[str], None] | None = None) -> TransferReport:
-    """rsync, then verify every file of the source manifest at the target; repair what differs, once."""
+                      become: bool = True, on_line: Callable[[str], None] | None = None,
+                      stream_verify: bool = True) -> TransferReport:
+    """rsync, then verify every file of the source manifest at the target; repair what differs, once.
+
+    ``stream_verify``: the target hashes files while rsync writes them and ends with a final pass
+    over every file (StreamingManifest); False hashes the whole target after rsync. Both verify
+    every file; the repair is always checked by a full manifest made after it."""
     src = Manifest.read(source_manifest)
     preflight(source, target, dst_root, src.total_bytes, become=become)
-    stats = rsync(source, target, src_root, dst_root, bwlimit_kbps=bwlimit_kbps, become=become, on_line=on_line)
-    diffs = blocking(verify_target(src, target, dst_root, become=become, out=target_manifest))
+    watcher = StreamingManifest(target, dst_root, become=become) if stream_verify else None
+    try:
+        stats = rsync(source, target, src_root, dst_root, bwlimit_kbps=bwlimit_kbps, become=become, on_line=on_line)
+    except BaseException:
+        if watcher is not None:
+            watcher.abort()
+        raise
+    got = watcher.finish() if watcher is not None else make_manifest(target, dst_root, become=become)
+    got.write(target_manifest)
+    diffs = blocking(compare(src, got))
     fixed = None
     remaining = diffs
     if diffs:
         fixed = repair(source, target, src_root, dst_root, diffs, become=become)
         remaining = blocking(verify_target(src, target, dst_root, become=become, out=target_manifest))
     return TransferReport(source_manifest, target_manifest, stats, tuple(str(d) for d in diffs), fixed,
-                          not remaining, tuple(str(d) for d in remaining))
+                          not remaining, tuple(str(d) for d in remaining), dict(got.hashing))

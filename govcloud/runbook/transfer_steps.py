@@ -140,3 +140,25 @@ def db_verified(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
                                   + "; ".join(problems[:10]))
     return CheckResult(True, f"{len(s)} tables, {sum(x.rows for x in s)} rows: counts and digests equal on "
                              f"{src.name} and {dst.name}")
+
+
+@action("db.remove_dump")
+def db_remove_dump(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
+    """The dump directory deleted on both hosts once the restore is verified (its digests stay in the run dir)."""
+    from . import database as db
+
+    removed = [f"{h.name}:{db.remove_dump(h, args['database'])}"
+               for h in (endpoint(args["inventory"], args["source"]), endpoint(args["inventory"], args["target"]))]
+    ctx.note(f"removed {', '.join(removed)}")
+    return ActionResult({"removed": removed})
+
+
+@check("db.dump_removed")
+def db_dump_removed(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    from . import database as db
+
+    hosts = [endpoint(args["inventory"], args["source"]), endpoint(args["inventory"], args["target"])]
+    left = [h.name for h in hosts if db.dump_present(h, args["database"])]
+    if left:
+        return CheckResult(False, f"{db.DUMP_ROOT}/{args['database']} still on {', '.join(left)}")
+    return CheckResult(True, f"no dump of {args['database']} left on {', '.join(h.name for h in hosts)}")

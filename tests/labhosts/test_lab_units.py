@@ -72,3 +72,26 @@ def test_inventory_shape(tmp_path):
     assert "StrictHostKeyChecking=no" in v["ansible_ssh_common_args"]
     assert v["ansible_ssh_private_key_file"] == str(tmp_path / "id_ed25519")
     assert ipaddress.ip_address(inv["hosts"]["db1"]["ansible_host"]) in ipaddress.ip_network(rec.subnet)
+
+
+def test_known_hosts_lists_each_hosts_own_keys_under_name_and_address(tmp_path):
+    """The file the runbook's host-to-host hop pins keys with (StrictHostKeyChecking=yes)."""
+    import subprocess
+
+    from govcloud.labhosts import keys
+
+    roots = []
+    for name in ("alpha", "beta"):
+        root = tmp_path / name
+        (root / "etc/ssh").mkdir(parents=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(root / "etc/ssh/ssh_host_ed25519_key")],
+                       check=True)
+        roots.append(root)
+    text = keys.known_hosts([("alpha", "10.9.0.11", roots[0]), ("beta", "10.9.0.12", roots[1])])
+    lines = text.splitlines()
+    assert len(lines) == 2
+    for line, root, who in zip(lines, roots, ("alpha,10.9.0.11", "beta,10.9.0.12")):
+        assert line == f"{who} " + " ".join((root / "etc/ssh/ssh_host_ed25519_key.pub").read_text().split()[:2])
+    found = subprocess.run(["ssh-keygen", "-F", "10.9.0.12", "-f", "/dev/stdin"], input=text, capture_output=True,
+                           text=True).stdout
+    assert "beta,10.9.0.12 ssh-ed25519" in found and "alpha" not in found

@@ -82,11 +82,11 @@ def pglab(mlab: MigrationLab, pytestconfig: pytest.Config) -> MigrationLab:
                               stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
              for h, cmd in ((SOURCE, PG_INSTALL), (DB_TARGET, PG_INSTALL), (TARGET, LYNIS_SCAN))]
     for p in procs:
-        out, _ = p.communicate(timeout=300)
+        out, _ = p.communicate(timeout=1200)  # apt and lynis are slow on a loaded 2-core machine
         assert p.returncode == 0, f"postgresql install failed: {out[-2000:]}"
     mlab.lab.ssh(SOURCE, f"sudo -n -u postgres createdb {DATABASE}")
     mlab.lab.ssh(SOURCE, f"sudo -n -u postgres psql -X -q -v ON_ERROR_STOP=1 -d {DATABASE}", input_text=SOURCE_DB_SQL,
-                 timeout=300)
+                 timeout=1200)
     say(f"runbook lab: PostgreSQL on {SOURCE} and {DB_TARGET}; {DATABASE} has {ROWS} + 1000 rows; "
         f"lynis report on {TARGET}")
     return mlab

@@ -55,7 +55,7 @@ def migrate(mlab, run_dir: Path, evidence: Path, target_path: str, *extra: str):
             "--target-path", target_path, "--database", DATABASE, "--source-path", DATA, "--order-date", "2025-09-26",
             "--run-dir", str(run_dir), *extra]
     env = {**os.environ, "GOVCLOUD_LOCK_DIR": str(run_dir.parent / "locks"), "COLUMNS": "200"}
-    return subprocess.run(args, capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    return subprocess.run(args, capture_output=True, text=True, env=env, cwd=REPO, timeout=1500)
 
 
 def rollback(run_dir: Path, rb_dir: Path):
@@ -77,13 +77,25 @@ def test_migrate_in_end_to_end(pglab, tmp_path):
     assert "北京市高级人民法院" in (run_dir / "work-order.html").read_text()
     states = step_states(read_journal(run_dir).records)
     assert all(s["state"] == "verified" and s["attempts"] == 1 for s in states.values()), states
-    assert len(states) == 13
+    assert len(states) == 17
     scan = json.loads((run_dir / "security/vuln-scan.json").read_text())
     assert scan["report"].startswith("/var/lib/govcloud/vuln-scan/lynis-") and scan["hardening_index"] > 0
     checklist = json.loads((run_dir / "cutover/checklist.json").read_text())
     assert checklist["automated_ok"] and {i["id"] for i in checklist["items"] if i["status"] == "pending-operator"} == {
-        "freeze-source", "switch-traffic", "go-live-order", "smoke-test"}
+        "switch-traffic", "go-live-order", "owner-acceptance"}
+    assert {i["id"] for i in checklist["items"] if i["status"] == "pass"} >= {"cutover-freeze", "final-sync", "target-services"}
     assert any("rollback-in" in x for x in checklist["rollback"])
+    # the dump is gone from both hosts once the restore verified
+    for host in (SOURCE, DB_TARGET):
+        assert mlab.lab.ssh(host, f"sudo test -e /var/tmp/govcloud-dump/{DATABASE}", check=False).returncode == 1, host
+    # cut-over: writes stopped at the source (a new session cannot write), nothing left to sync, PostgreSQL up
+    eps = inventory_endpoints(mlab.inventory)
+    refused, why = db.write_refused(eps[SOURCE], DATABASE)
+    assert refused and "read-only transaction" in why
+    final = json.loads((run_dir / "cutover/final-transfer-report.json").read_text())
+    assert final["verified"] and final["rsync"]["files_transferred"] == 0 and final["repair"] is None
+    health = json.loads((run_dir / "cutover/health.json").read_text())
+    assert health["problems"] == [] and f"{DB_TARGET}:postgresql active" in health["active"]
     tables = {t["table"]: t for t in json.loads((run_dir / "db/target-tables.json").read_text())["tables"]}
     assert tables["public.cases"]["rows"] == ROWS and tables["public.parties"]["rows"] == 1000
     assert json.loads((run_dir / "db/source-tables.json").read_text())["tables"] == list(tables.values())
@@ -99,13 +111,13 @@ def test_migrate_in_end_to_end(pglab, tmp_path):
     # rollback: the source is as the migration recorded it, so service can return to it
     rb = rollback(run_dir, tmp_path / "rollback-1")
     assert rb.returncode == 0, rb.stdout + rb.stderr
+    assert db.write_refused(eps[SOURCE], DATABASE)[0] is False, "the rollback left the source read-only"
     # rows written to the source after the dump: the same digests now name the table
     mlab.lab.ssh(SOURCE, f"sudo -n -u postgres psql -X -q -d {DATABASE} -c "
                          "\"INSERT INTO cases VALUES (0, 'late filing', now())\"")
     rb = rollback(run_dir, tmp_path / "rollback-2")
     assert rb.returncode == 2, rb.stdout + rb.stderr
     assert f"changed since the dump" in rb.stdout and f"public.cases: {ROWS} rows at the dump, {ROWS + 1} now" in rb.stdout
-    eps = inventory_endpoints(mlab.inventory)
     problems = db.compare_tables(db.table_digests(eps[SOURCE], DATABASE), db.table_digests(eps[DB_TARGET], DATABASE))
     assert problems == [f"public.cases: {ROWS + 1} rows at the source, {ROWS} at the target"]
     # a changed row, same count: the digest names it

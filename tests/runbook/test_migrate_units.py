@@ -24,7 +24,8 @@ def _locks(tmp_path, monkeypatch):
 def test_shipped_runbooks_load():
     assert [s.id for s in load_runbook(RUNBOOK_FILE).steps] == [
         "work-order", "target-in-stack", "security-gate", "vuln-scan-gate", "files-tools", "files-manifest", "files-transfer",
-        "db-dump", "db-manifest", "db-transfer", "db-restore", "cutover-checklist", "evidence-bundle"]
+        "db-dump", "db-manifest", "db-transfer", "db-restore", "db-cleanup", "cutover-freeze", "final-sync",
+        "target-services", "cutover-checklist", "evidence-bundle"]
     for name in ("file-transfer", "migrate-in-rollback"):
         load_runbook(RUNBOOK_FILE.parent / f"{name}.yaml")
 

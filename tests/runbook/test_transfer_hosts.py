@@ -3,6 +3,7 @@ and repaired, an unreachable target, a target volume too small (articles 1-2).""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from govcloud.runbook.journal import read_journal, step_states
-from govcloud.runbook.transfer import Manifest, compare, make_manifest, verify_target
+from govcloud.runbook.errors import StepFailed
+from govcloud.runbook.transfer import Manifest, compare, make_manifest, rsync, verify_target
 from govcloud.labhosts import network
 
 from .conftest import DATA, SOURCE, TARGET
@@ -159,3 +161,28 @@ def test_target_volume_too_small(mlab, tmp_path):
                         capture_output=True, text=True, cwd=REPO)
     status = json.loads(st.stdout)
     assert status["state"] == "failed" and status["next_step"] == "files-transfer" and status["verified"] == 2
+
+
+def test_unexpected_target_host_key_is_refused(mlab, tmp_path):
+    """The source's hop to the target pins the target's host key (StrictHostKeyChecking=yes, a
+    known_hosts holding only the lab's record of the target): another key is refused, nothing sent."""
+    assert mlab.target.known_hosts is not None and mlab.source.known_hosts is not None  # from the lab inventory
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "other")], check=True)
+    keytype, key = (tmp_path / "other.pub").read_text().split()[:2]
+    lines = [ln for ln in mlab.target.known_hosts.read_text().splitlines() if not ln.startswith(f"{TARGET},")]
+    (tmp_path / "known_hosts").write_text("\n".join([*lines, f"{TARGET},{mlab.target.address} {keytype} {key}"]) + "\n")
+    impostor = dataclasses.replace(mlab.target, known_hosts=tmp_path / "known_hosts")
+    hop_files = "ls /tmp/govcloud-known-hosts.* 2>/dev/null"
+    left_before = mlab.lab.ssh(SOURCE, hop_files, check=False).stdout  # a SIGKILLed run may leave one
+    with pytest.raises(StepFailed) as exc:
+        rsync(mlab.source, impostor, DATA, "/srv/hostkey")
+    assert f"host {TARGET} ({mlab.target.address}): the SSH host key it presented to {SOURCE} is not the known one" \
+        in str(exc.value) and "Host key verification failed" in str(exc.value)
+    assert mlab.lab.ssh(TARGET, "sudo test -e /srv/hostkey", check=False).returncode == 1, "data was sent"
+    assert mlab.lab.ssh(SOURCE, hop_files, check=False).stdout == left_before, "the hop's known_hosts file was left"
+    # no known key at all: refused before anything runs on the source
+    with pytest.raises(StepFailed, match=f"host {TARGET} .*no known SSH host key"):
+        rsync(mlab.source, dataclasses.replace(mlab.target, known_hosts=None), DATA, "/srv/hostkey")
+    # the lab's own record of the key: the same hop goes through
+    st = rsync(mlab.source, mlab.target, DATA + "/archive", "/srv/hostkey")
+    assert st.files_transferred == 3
