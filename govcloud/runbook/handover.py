@@ -119,11 +119,12 @@ def security_policies(res: SystemResources, cmap: ControlMap, evidence: Evidence
     """Security groups and rules, firewall, the control map and every waiver (map-level and per host)."""
     waivers = [{"scope": "control map", "host": None, "control": c.id, "title": c.title, "reason": c.reason}
                for c in cmap.controls if c.status == "waived"]
+    info = evidence.controls  # what each control is, once per evidence file (evidence format 2)
     for host in hosts:
         for cid, c in sorted(evidence.hosts.get(host, {}).get("controls", {}).items()):
             if c.get("result") == "waived":
-                waivers.append({"scope": "host", "host": host, "control": cid, "title": c.get("title", ""),
-                                "reason": c.get("reason", "")})
+                waivers.append({"scope": "host", "host": host, "control": cid,
+                                "title": info.get(cid, {}).get("title", ""), "reason": c.get("reason", "")})
     return {
         "security_groups": [_record(r) for r in res.security_groups],
         "security_group_rules": [_record(r) for r in res.security_group_rules],

@@ -43,18 +43,21 @@ def test_handover_package_holds_the_systems_part_only(lab_export, tmp_path):
                                outputs=json.loads(outputs.read_text()), cmap=load_control_map(),
                                evidence=load_evidence(EVIDENCE))
     assert m["hosts"] == ["lab-app-01", "lab-app-02", "lab-db-01"]
-    assert m["evidence_hosts"] == ["lab-app-01"]  # the recorded evidence covers one of them
+    # the recorded evidence covers the lab's four hosts; lab-log-01 belongs to the platform, not litigation
+    assert m["evidence_hosts"] == ["lab-app-01", "lab-app-02", "lab-db-01"]
     pol = json.loads((out / "security-policies.json").read_text())
     # lab-log-01 (system platform) sits on mgmt: its group and rule are not the litigation system's
     assert {g["name"] for g in pol["security_groups"]} == {"sg-app", "sg-data"}
     assert {r["name"] for r in pol["security_group_rules"]} == {"sg-app-intra", "sg-data-intra"}
     waived = [c.id for c in load_control_map().controls if c.status == "waived"]
     assert {w["control"] for w in pol["waivers"] if w["scope"] == "control map"} == set(waived)
-    assert all(w["host"] == "lab-app-01" for w in pol["waivers"] if w["scope"] == "host")
+    host_waivers = [w for w in pol["waivers"] if w["scope"] == "host"]
+    assert host_waivers and {w["host"] for w in host_waivers} <= {"lab-app-01", "lab-app-02", "lab-db-01"}
+    assert all(w["title"] for w in host_waivers)  # titles come from the evidence's own control list
     ipp = json.loads((out / "ip-plan.json").read_text())
     assert [(n["name"], n["cidr"]) for n in ipp["networks"]] == [("app", "10.231.0.32/27"), ("data", "10.231.0.16/28")]
     ev = json.loads((out / "harden-evidence.json").read_text())
-    assert list(ev["hosts"]) == ["lab-app-01"]
+    assert list(ev["hosts"]) == ["lab-app-01", "lab-app-02", "lab-db-01"]
     assert "[secret]" in (out / "resources.json").read_text() and "ciphertext" not in (out / "resources.json").read_text()
     assert handover.verify_package(out) == []
     # a changed byte in a listed file is named
