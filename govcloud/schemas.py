@@ -112,6 +112,8 @@ def _expected(err: "ValidationError") -> tuple[PathKey, str]:
     if v in ("minItems", "maxItems"):
         return path, f"expected {'at least' if v == 'minItems' else 'at most'} {val} items, got {len(inst)}"
     if v == "minLength":
+        if val > 1:
+            return path, f"expected at least {val} characters, got {_show(inst)}"
         return path, "expected a non-empty string"
     if v == "uniqueItems":
         return path, "expected unique items"

@@ -55,6 +55,7 @@ class HostEvents:
     waivers: dict[str, str] = field(default_factory=dict)
     unmapped: list[TaskOutcome] = field(default_factory=list)
     facts: dict = field(default_factory=dict)
+    gathered: dict = field(default_factory=dict)  # a play's own fact gathering (used when it has the hardware facts)
     packages: dict | None = None
     services: dict | None = None
     meta: dict | None = None
@@ -86,6 +87,9 @@ def collect(events: list[dict], control_ids: set[str]) -> dict[str, HostEvents]:
         he = hosts[host]
         if outcome == "unreachable":
             he.unreachable = _msg(res) or "unreachable"
+        if task == "Gathering Facts" and outcome == "ok" and (res.get("ansible_facts") or {}).get("ansible_devices"):
+            he.gathered = res["ansible_facts"]
+            continue
         m = TASK_RE.match(task)
         cid = m.group("id") if m else None
         if cid == "evidence":
@@ -111,6 +115,10 @@ def collect(events: list[dict], control_ids: set[str]) -> dict[str, HostEvents]:
                 he.waivers[cid] = str(msg.get("reason")) if isinstance(msg, dict) and msg.get("reason") else task
             continue
         he.tasks[cid].append(TaskOutcome(task, outcome, _msg(res)))
+    for he in hosts.values():
+        # evidence.yml skips its own setup when a play already gathered the hardware facts
+        if not he.facts and he.gathered:
+            he.facts = he.gathered
     return dict(hosts)
 
 

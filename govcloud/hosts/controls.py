@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from govcloud.errors import InputError, Issue
 from govcloud.paths import PROJECT_ROOT
+from govcloud.schemas import load_checked
+from govcloud.yamldoc import YamlDocument, format_path
 
 DEFAULT_CONTROL_MAP = PROJECT_ROOT / "playbooks" / "controls.yml"
 STATUSES = ("automated", "partial", "waived", "manual")
@@ -56,50 +56,38 @@ class ControlMap:
         return [c.id for c in self.controls]
 
 
-_REQUIRED = {"id": str, "clause_zh": str, "title": str, "status": str, "line_item": str}
+SCHEMA = "control-map.schema.json"
+
+
+def _semantic(doc: YamlDocument) -> list[Issue]:
+    """What the schema cannot say: ids are unique and `covered_by` names controls of the map."""
+    rows = doc.data["controls"]
+    first: dict[str, int] = {}
+    issues: list[Issue] = []
+    for i, row in enumerate(rows):
+        if row["id"] in first:
+            path = ("controls", i, "id")
+            issues.append(Issue(str(doc.file), format_path(path),
+                                f"a unique id; {row['id']!r} is also controls[{first[row['id']]}]", doc.line_of(path)))
+        first.setdefault(row["id"], i)
+    for i, row in enumerate(rows):
+        for j, dep in enumerate(row.get("covered_by", [])):
+            if dep not in first or dep == row["id"]:
+                path = ("controls", i, "covered_by", j)
+                issues.append(Issue(str(doc.file), format_path(path),
+                                    f"the id of another control in the map; {dep!r} is not", doc.line_of(path)))
+    return issues
 
 
 def load_control_map(path: Path = DEFAULT_CONTROL_MAP) -> ControlMap:
-    """Read and check the control map; every problem names the file and the field."""
-    if not path.exists():
+    """Read the control map, checked against schemas/control-map.schema.json, then for unique ids
+    and known `covered_by` ids; every problem names the file, the field path and the line."""
+    if not Path(path).exists():
         raise InputError.one(path, "", "control map file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError.one(path, "", f"valid YAML ({exc})") from None
-    rows = data.get("controls") if isinstance(data, dict) else None
-    if not isinstance(rows, list):
-        raise InputError.one(path, "controls", "a list of controls under the top-level key `controls`")
-    issues: list[Issue] = []
-    controls: list[Control] = []
-    seen: set[str] = set()
-    for i, row in enumerate(rows):
-        where = f"controls[{i}]"
-        if not isinstance(row, dict):
-            issues.append(Issue(str(path), where, "a mapping"))
-            continue
-        for key, typ in _REQUIRED.items():
-            if not isinstance(row.get(key), typ) or not row.get(key):
-                issues.append(Issue(str(path), f"{where}.{key}", f"a non-empty {typ.__name__}"))
-        status = row.get("status")
-        if status not in STATUSES:
-            issues.append(Issue(str(path), f"{where}.status", f"one of {', '.join(STATUSES)}; got {status!r}"))
-        cid = str(row.get("id", ""))
-        if cid in seen:
-            issues.append(Issue(str(path), f"{where}.id", f"a unique id; {cid!r} appears twice"))
-        seen.add(cid)
-        if issues:
-            continue
-        controls.append(Control(
-            id=cid, clause_zh=row["clause_zh"], title=row["title"], role=row.get("role"),
-            status=status, reason=" ".join(str(row.get("reason") or "").split()),
-            kernel_bound=bool(row.get("kernel_bound", False)), line_item=row["line_item"],
-            covered_by=tuple(str(c) for c in row.get("covered_by") or ()), scope=row.get("scope"),
-        ))
-    for c in controls:
-        for dep in c.covered_by:
-            if dep not in seen:
-                issues.append(Issue(str(path), f"controls[{c.id}].covered_by", f"ids of controls in the map; {dep!r} is not"))
-    if issues:
-        raise InputError(issues)
-    return ControlMap(path, tuple(controls))
+    doc = load_checked(Path(path), SCHEMA, semantic=_semantic)
+    controls = tuple(
+        Control(id=row["id"], clause_zh=row["clause_zh"], title=row["title"], role=row["role"],
+                status=row["status"], reason=" ".join(row["reason"].split()), kernel_bound=row["kernel_bound"],
+                line_item=row["line_item"], covered_by=tuple(row.get("covered_by", ())), scope=row.get("scope"))
+        for row in doc.data["controls"])
+    return ControlMap(Path(path), controls)
