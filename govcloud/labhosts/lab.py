@@ -67,6 +67,23 @@ def preflight() -> None:
             problems.append(f"`{tool}` not found (install the packages in deps/apt-test.txt)")
     if problems:
         raise LabError("cannot boot lab test hosts: " + "; ".join(problems))
+    _raise_inotify_limit()
+
+
+# Every booted host's systemd and journald take inotify instances from root's per-user budget (the
+# containers run as uid 0 of this machine): the kernel default of 128 ran out with ~10 hosts of
+# several labs ("Too many open files" at boot). Labs need a test machine; raise it, never lower it.
+INOTIFY_INSTANCES = 1024
+
+
+def _raise_inotify_limit(path: Path = Path("/proc/sys/fs/inotify/max_user_instances")) -> None:
+    try:
+        current = int(path.read_text())
+        if current < INOTIFY_INSTANCES:
+            path.write_text(f"{INOTIFY_INSTANCES}\n")
+            log.info("fs.inotify.max_user_instances %d -> %d for booted test hosts", current, INOTIFY_INSTANCES)
+    except (OSError, ValueError) as e:
+        log.warning("could not raise fs.inotify.max_user_instances (%s): many booted hosts may fail to start", e)
 
 
 class Lab:

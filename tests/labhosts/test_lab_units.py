@@ -95,3 +95,15 @@ def test_known_hosts_lists_each_hosts_own_keys_under_name_and_address(tmp_path):
     found = subprocess.run(["ssh-keygen", "-F", "10.9.0.12", "-f", "/dev/stdin"], input=text, capture_output=True,
                            text=True).stdout
     assert "beta,10.9.0.12 ssh-ed25519" in found and "alpha" not in found
+
+
+def test_inotify_limit_is_raised_never_lowered(tmp_path):
+    from govcloud.labhosts.lab import INOTIFY_INSTANCES, _raise_inotify_limit
+
+    low, high = tmp_path / "low", tmp_path / "high"
+    low.write_text("128\n")
+    high.write_text("8192\n")
+    _raise_inotify_limit(low)
+    _raise_inotify_limit(high)
+    assert int(low.read_text()) == INOTIFY_INSTANCES
+    assert high.read_text() == "8192\n"
