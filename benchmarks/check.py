@@ -190,7 +190,7 @@ def main() -> None:
             print(f"{row[0]:>9} {row[1]:>6} {row[2]:>6.1f} {row[3]:>11.3f} {row[4]:>9.3f} {row[5]:>9.3f} "
                   f"{row[6]:>9.3f} {row[7]:>9.3f} {row[8]:>8.0f} {row[9]:>4}")
         if len(rows) > 1:
-            (n0, *_r0), (n1, *_r1) = rows[0], rows[-1]
+            n0, n1 = rows[0][0], rows[-1][0]
             for label, col in (("comparison", 4), ("comparison CPU", 5), ("whole command", 6),
                                ("whole command CPU", 7)):
                 ratio = (rows[-1][col] / rows[0][col]) / (n1 / n0)

@@ -16,7 +16,6 @@ One directory, every file listed with its SHA-256 in ``manifest.json``:
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any
 
 from govcloud.hosts.controls import ControlMap
 from govcloud.hosts.evidence import Evidence
+from govcloud.runbook.journal import sha256_file
 from govcloud.schemas import check_output
 from govcloud.state.export import Deployment, StateResource
 from govcloud.state.secrets import json_safe
@@ -36,14 +36,6 @@ SCHEMA = "exit-handover.schema.json"
 INSTANCE = "openstack:compute/instance:Instance"
 FIREWALL_PREFIX = "openstack:firewall/"
 SYSTEM_KEY = "govcloud:system"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _record(r: StateResource, scope: str = "system") -> dict[str, Any]:

@@ -29,7 +29,7 @@ import yaml
 from govcloud.labhosts import Lab
 from govcloud.labhosts.volumes import Volume
 from govcloud.runbook.erase import load_volumes, luks_state, run_phase, vault_password_file
-from govcloud.runbook.journal import read_journal, step_states
+from govcloud.runbook.journal import read_journal, sha256_file as _sha256, step_states
 
 pytestmark = pytest.mark.hosts
 
@@ -66,14 +66,6 @@ class Setup:
                      ("volumes", self.volumes_file), ("acceptance", acceptance), ("confirm", confirm)):
             out += ["--param", f"{k}={v}"]
         return out
-
-
-def _sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def digests(s: Setup) -> dict[str, str]:

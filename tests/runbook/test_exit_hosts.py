@@ -10,7 +10,6 @@ and a LUKS2 one on lab-db-01 (formatted inside the host; its key only under Ansi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -27,7 +26,7 @@ import yaml
 from govcloud.labhosts import BaseImage, Lab, LabError
 from govcloud.labhosts.volumes import Volume
 from govcloud.runbook import database as db
-from govcloud.runbook.journal import read_journal, step_states
+from govcloud.runbook.journal import read_journal, sha256_file as _sha256, step_states
 from govcloud.runbook.transfer import Endpoint, Manifest, inventory_endpoints, make_manifest, verify_target
 
 from ..conftest import _progress
@@ -71,14 +70,6 @@ class ExitLab:
     @property
     def inventory(self) -> Path:
         return self.lab.state_dir / "inventory.yml"
-
-
-def _sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def volume_digests(xl: ExitLab) -> dict[str, str]:

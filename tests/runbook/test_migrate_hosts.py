@@ -117,7 +117,7 @@ def test_migrate_in_end_to_end(pglab, tmp_path):
                          "\"INSERT INTO cases VALUES (0, 'late filing', now())\"")
     rb = rollback(run_dir, tmp_path / "rollback-2")
     assert rb.returncode == 2, rb.stdout + rb.stderr
-    assert f"changed since the dump" in rb.stdout and f"public.cases: {ROWS} rows at the dump, {ROWS + 1} now" in rb.stdout
+    assert "changed since the dump" in rb.stdout and f"public.cases: {ROWS} rows at the dump, {ROWS + 1} now" in rb.stdout
     problems = db.compare_tables(db.table_digests(eps[SOURCE], DATABASE), db.table_digests(eps[DB_TARGET], DATABASE))
     assert problems == [f"public.cases: {ROWS + 1} rows at the source, {ROWS} at the target"]
     # a changed row, same count: the digest names it

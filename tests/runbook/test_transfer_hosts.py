@@ -16,8 +16,7 @@ import pytest
 
 from govcloud.runbook.journal import read_journal, step_states
 from govcloud.runbook.errors import StepFailed
-from govcloud.runbook.transfer import Manifest, compare, make_manifest, rsync, verify_target
-from govcloud.labhosts import network
+from govcloud.runbook.transfer import compare, make_manifest, rsync, verify_target
 
 from .conftest import DATA, SOURCE, TARGET
 
@@ -135,7 +134,7 @@ def test_unreachable_target_fails_naming_host_and_step(mlab, tmp_path):
     finally:
         subprocess.run(["ip", "link", "set", veth, "up"], check=True)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert f"files-tools (article-2): failed:" in r.stdout and f"unreachable: host {TARGET}" in r.stdout
+    assert "files-tools (article-2): failed:" in r.stdout and f"unreachable: host {TARGET}" in r.stdout
     states = step_states(read_journal(run_dir).records)
     assert states["files-tools"]["state"] == "failed"
     assert f"unreachable: host {TARGET}" in json.dumps(states["files-tools"]["detail"])
