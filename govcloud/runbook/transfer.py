@@ -352,11 +352,16 @@ class Agent:
                 raise StepFailed("could not start ssh-agent for the transfer")
             time.sleep(0.02)
         if key is not None:
-            r = subprocess.run(["ssh-add", "-q", "-t", str(KEY_LIFETIME_S), str(key)], env={**os.environ, "SSH_AUTH_SOCK": str(self.sock)},
-                               capture_output=True, text=True)
-            if r.returncode != 0:
-                self.close()
-                raise StepFailed(f"ssh-add {key}: {r.stderr.strip()}")
+            # the socket file appears at bind(), a moment before the agent listens: retry a refused connection
+            while True:
+                r = subprocess.run(["ssh-add", "-q", "-t", str(KEY_LIFETIME_S), str(key)],
+                                   env={**os.environ, "SSH_AUTH_SOCK": str(self.sock)}, capture_output=True, text=True)
+                if r.returncode == 0:
+                    break
+                if "Error connecting to agent" not in r.stderr or time.monotonic() > deadline:
+                    self.close()
+                    raise StepFailed(f"ssh-add {key}: {r.stderr.strip()}")
+                time.sleep(0.05)
 
     def close(self) -> None:
         if self.proc.poll() is None:
