@@ -31,6 +31,8 @@ from govcloud.labhosts.volumes import Volume
 from govcloud.runbook.erase import load_volumes, luks_state, run_phase, vault_password_file
 from govcloud.runbook.journal import read_journal, sha256_file as _sha256, step_states
 
+from . import erasekit
+
 pytestmark = pytest.mark.hosts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,9 +76,7 @@ def digests(s: Setup) -> dict[str, str]:
 
 
 def key_opens(s: Setup, vid: str = "crypt") -> bool:
-    r = s.lab.ssh(HOST, f"sudo -n /sbin/cryptsetup open --test-passphrase --key-file=- {s.volumes[vid].device}",
-                  input_text=LUKS_KEY, check=False)
-    return r.returncode == 0
+    return erasekit.key_opens(s.lab, HOST, s.volumes[vid].device, LUKS_KEY)
 
 
 def prepare(lab: Lab, d: Path) -> Setup:
@@ -88,14 +88,9 @@ def prepare(lab: Lab, d: Path) -> Setup:
     for vid in ("data", "logs"):
         lab.ssh(HOST, f"sudo -n dd if=/dev/urandom of={vols[vid].device} bs=1M count={vols[vid].size_mb} "
                       "status=none conv=fsync")
-    lab.ssh(HOST, f"sudo -n /sbin/cryptsetup luksFormat --type luks2 --batch-mode --pbkdf pbkdf2 "
-                  f"--pbkdf-force-iterations 1000 --key-file=- {vols['crypt'].device}", input_text=LUKS_KEY)
-    (d / "vault-pw").write_text("erase-test-vault-password\n")
-    (d / "vault-pw").chmod(0o600)
-    key = d / "crypt-key.yml"
-    key.write_text(yaml.safe_dump({"crypt_key": LUKS_KEY}))
-    subprocess.run([str(Path(sys.executable).parent / "ansible-vault"), "encrypt", "--vault-password-file",
-                    str(d / "vault-pw"), str(key)], check=True, capture_output=True)
+    erasekit.luks_format(lab, HOST, vols["crypt"].device, LUKS_KEY)
+    erasekit.vault_key(d, password="erase-test-vault-password", password_file="vault-pw", key_file="crypt-key.yml",
+                       var="crypt_key", key=LUKS_KEY)
     doc = {"kind": "govcloud/erase-volumes", "version": 1, "system": SYSTEM, "vault_password_file": "vault-pw",
            "operator": {"name": "Test Operator", "title": "operations engineer", "organisation": "Capinfo Cloud (test)"},
            "validator": {"name": "Test Validator", "organisation": "Beijing High People's Court (test)"},
@@ -119,11 +114,8 @@ def cli(*args: str, run_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def accept(path: Path, digest: str) -> Path:
-    path.write_text(json.dumps({"kind": "govcloud/exit-acceptance", "version": 1, "contract": "2025095",
-                                "system": SYSTEM, "manifest_sha256": digest,
-                                "accepted_by": {"name": "Test Judge", "organisation": "北京市高级人民法院"},
-                                "accepted_at": "2026-06-02T10:30:00+08:00"}, ensure_ascii=False))
-    return path
+    return erasekit.write_acceptance(path, system=SYSTEM, digest=digest, name="Test Judge",
+                                     accepted_at="2026-06-02T10:30:00+08:00")
 
 
 def refusals(run_dir: Path) -> list[str]:

@@ -29,6 +29,8 @@ from govcloud.runbook import database as db
 from govcloud.runbook.journal import read_journal, sha256_file as _sha256, step_states
 from govcloud.runbook.transfer import Endpoint, Manifest, inventory_endpoints, make_manifest, verify_target
 
+from . import erasekit
+
 from ..conftest import _progress
 from .conftest import PG_INSTALL
 from .dataset import GENERATE, generate_command
@@ -92,13 +94,8 @@ def write_volumes_file(secrets: Path, out: Path) -> Path:
 
 def make_secrets(directory: Path) -> Path:
     """A vault password file and the LUKS key in an ansible-vault encrypted vars file."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "vault-pass").write_text("exit-test-vault-password\n")
-    key_file = directory / "luks-key.vault.yml"
-    key_file.write_text(yaml.safe_dump({"db_crypt_key": LUKS_KEY}))
-    subprocess.run([str(Path(sys.executable).parent / "ansible-vault"), "encrypt", "--vault-password-file",
-                    str(directory / "vault-pass"), str(key_file)], check=True, capture_output=True)
-    assert key_file.read_bytes().startswith(b"$ANSIBLE_VAULT;")
+    erasekit.vault_key(directory, password="exit-test-vault-password", password_file="vault-pass",
+                       key_file="luks-key.vault.yml", var="db_crypt_key", key=LUKS_KEY)
     return directory
 
 
@@ -128,9 +125,8 @@ def xlab(lab_base: BaseImage, pytestconfig: pytest.Config, tmp_path_factory: pyt
                 "db-crypt": lab.attach_volume(DBH, 24, device_name="vdc")}
         for host in (APP, DBH):  # random bytes: what an overwrite must replace
             lab.ssh(host, "sudo -n dd if=/dev/urandom of=/dev/vdb bs=1M count=8 status=none conv=fsync")
-        lab.ssh(DBH, "sudo -n cryptsetup luksFormat --type luks2 --batch-mode --pbkdf pbkdf2 "
-                     "--pbkdf-force-iterations 1000 --key-file - /dev/vdc", input_text=LUKS_KEY)
-        lab.ssh(DBH, "sudo -n cryptsetup open --test-passphrase --key-file - /dev/vdc", input_text=LUKS_KEY)
+        erasekit.luks_format(lab, DBH, "/dev/vdc", LUKS_KEY)
+        assert erasekit.key_opens(lab, DBH, "/dev/vdc", LUKS_KEY)
         eps = inventory_endpoints(lab.state_dir / "inventory.yml")
         manifest = make_manifest(eps[APP], DATA)
         assert len(manifest.files) == SMALL_FILES + LARGE_FILES
@@ -176,13 +172,8 @@ def exit_cli(xl: ExitLab, run_dir: Path, *extra: str, target_path: str = "/srv/c
 def accept(run_dir: Path, digest: str | None = None) -> Path:
     """The court's acceptance (the agreed format) at the run's default place."""
     digest = digest or _sha256(run_dir / "export/manifest.json")
-    path = run_dir / "court" / "exit-acceptance.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"kind": "govcloud/exit-acceptance", "version": 1, "contract": "2025095",
-                                "system": SYSTEM, "manifest_sha256": digest,
-                                "accepted_by": {"name": "Wang Fang", "organisation": "北京市高级人民法院"},
-                                "accepted_at": "2025-10-09T10:00:00+08:00"}, ensure_ascii=False))
-    return path
+    return erasekit.write_acceptance(run_dir / "court" / "exit-acceptance.json", system=SYSTEM, digest=digest,
+                                     name="Wang Fang", accepted_at="2025-10-09T10:00:00+08:00")
 
 
 def states(run_dir: Path) -> dict[str, dict]:
@@ -209,9 +200,7 @@ def shutdown_again(xl: ExitLab, private: Path, check_mode: bool) -> tuple[int, i
 
 
 def luks_key_opens(xl: ExitLab) -> bool:
-    r = xl.lab.ssh(DBH, "sudo -n cryptsetup open --test-passphrase --key-file - /dev/vdc", input_text=LUKS_KEY,
-                   check=False)
-    return r.returncode == 0
+    return erasekit.key_opens(xl.lab, DBH, "/dev/vdc", LUKS_KEY)
 
 
 def target_bytes(xl: ExitLab, root: str) -> int:
