@@ -55,6 +55,9 @@ ADDONS: dict[str, AddonSpec] = {a.line_item: a for a in (
     AddonSpec("os_licence", "操作系统", (Variant(()),), os_check=True),
 )}
 
+#: Every unit some add-on needs: all the evidence play asks systemd about (govcloud_evidence_units).
+ADDON_UNITS: tuple[str, ...] = tuple(sorted({s for spec in ADDONS.values() for s in spec.services}))
+
 #: What a host buys when neither the stack outputs nor the inventory say (db_audit only in group `db`).
 DEFAULT_ADDONS = ("host_hardening", "antivirus", "host_protection", "log_analysis", "deep_monitoring",
                   "vuln_scan", "os_licence")

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from govcloud.paths import PROJECT_ROOT
 
+from .addons import ADDON_UNITS
 from .builder import build_evidence
 from .controls import DEFAULT_CONTROL_MAP, load_control_map
 from .errors import HardenError
@@ -76,7 +77,7 @@ def harden(
     console.print(f"harden{' (check mode)' if check else ''}: {', '.join(p.name for p in playbooks)} on "
                   f"{inventory}{filters}; run dir {run_dir}")
     result = run_playbooks(playbooks, inventory, run_dir, check=check, limit=limit, tags=tags or (),
-                           forks=forks, on_event=Progress(console, check=check, verbose=verbose))
+                           extravars={"govcloud_evidence_units": list(ADDON_UNITS)}, forks=forks, on_event=Progress(console, check=check, verbose=verbose))
     doc = build_evidence(result, cmap, inventory=str(inventory), stack=stack, limit=limit, tags=tags,
                          host_addons=host_addons)
     path = write_evidence(doc, evidence_out or run_dir / "evidence.json")

@@ -16,6 +16,8 @@ description:
     M(ansible.builtin.template)), then renamed over the old file.
   - Entries are handled in order, so a file can be validated against one written before it.
   - One module execution for the whole list keeps an idempotent run cheap.
+  - The action plugin of the same name first runs a read-only probe with the host's Python and
+    returns C(changed=false) and C(probe=match) without executing this module when nothing differs.
 version_added: "0.1.0"
 author: govcloud
 options:

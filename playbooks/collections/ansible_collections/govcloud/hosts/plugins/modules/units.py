@@ -13,6 +13,8 @@ description:
   - For each unit, asks C(systemctl is-enabled) and C(is-active) and changes only what differs.
   - Optionally runs C(systemctl daemon-reload) first.
   - One module execution for the whole list keeps an idempotent run cheap.
+  - The action plugin of the same name first runs a read-only probe with the host's Python and
+    returns C(changed=false) and C(probe=match) without executing this module when nothing differs.
 version_added: "0.1.0"
 author: govcloud
 options:
