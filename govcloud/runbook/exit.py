@@ -73,12 +73,16 @@ def exit_work_order(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
     if not any(h.system == args["system"] for h in hosts):
         raise StepFailed(f"system {args['system']!r} has no hosts in the outputs of stack {args['stack']} "
                          f"({stack_outputs_file(args['stack'])})")
-    order = workorder.work_order(contract, args["system"], hosts, source_host=args["source"],
-                                 order_date=date.fromisoformat(args["order_date"]), node="exit")
-    workorder.write_json(order, ctx.path(args["json"]))
-    workorder.write_html(order, ctx.path(args["html"]))
     notice = date.fromisoformat(args["notice"]) if args.get("notice") else None
     deadlines = exit_timeline(contract, args["trigger"], date.fromisoformat(args["on"]), notice=notice)
+    if not deadlines:
+        raise StepFailed(f"trigger {args['trigger']} on {args['on']}: the contract's exit terms give no deadline")
+    order = workorder.work_order(
+        contract, args["system"], hosts, source_host=args["source"], order_date=date.fromisoformat(args["order_date"]),
+        node="exit", exit_deadlines=tuple(workorder.OrderDeadline(d.clause, d.date, d.day_kind, d.by, d.text_zh)
+                                          for d in deadlines))
+    workorder.write_json(order, ctx.path(args["json"]))
+    workorder.write_html(order, ctx.path(args["html"]))
     _write_json(ctx.path(args["deadlines"]), {
         "kind": "govcloud/exit-deadlines", "contract": contract.number, "system": args["system"],
         "trigger": args["trigger"], "on": args["on"], "notice": args.get("notice") or None,

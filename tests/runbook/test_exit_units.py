@@ -7,13 +7,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from govcloud.contract.loader import load_contract
 from govcloud.errors import InputError
 from govcloud.hosts.controls import load_control_map
 from govcloud.hosts.evidence import load_evidence
+from govcloud.paths import DEFAULT_CONTRACT
 from govcloud.runbook import handover
 from govcloud.runbook.errors import RunbookError
 from govcloud.runbook.exit import old_units
@@ -183,3 +186,43 @@ def test_exit_refuses_bad_input_files_before_anything_runs(tmp_path):
     r = run("--volumes", str(vols), "--old-unit", "postgresql")
     assert r.returncode == 1 and "--old-unit 'postgresql': expected HOST=UNIT" in r.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_exit_work_order_carries_the_exit_deadlines_not_article_12(tmp_path):
+    """The 退出 order (article 23) through the real exit.work_order action and its verification:
+    the trigger's deadlines, no provisioning deadline; an entry order keeps article 12's."""
+    from rich.console import Console
+
+    from govcloud.runbook import workorder
+    from govcloud.runbook.context import RunContext
+    from govcloud.runbook.exit import RUNBOOK_FILE, exit_work_order
+    from govcloud.runbook.migrate import work_order_valid
+    from govcloud.schemas import check_output
+
+    ctx = RunContext(runbook=load_runbook(RUNBOOK_FILE), params={}, run_dir=tmp_path, console=Console(quiet=True),
+                     journal=None)
+    res = exit_work_order(ctx, {"stack": "lab", "system": "litigation", "source": "lab-app-01",
+                                "order_date": "2025-09-26", "trigger": "ordered", "on": "2025-09-26",
+                                "notice": "", "json": "wo.json", "html": "wo.html",
+                                "deadlines": "deadlines.json"})
+    order = json.loads((tmp_path / "wo.json").read_text())
+    dated = json.loads((tmp_path / "deadlines.json").read_text())["deadlines"]
+    assert order["provisioning_deadline"] is None and order["working_days"] is None
+    assert [(d["clause"], d["date"]) for d in order["exit_deadlines"]] == [(d["clause"], d["date"]) for d in dated]
+    # 2025-09-26 + 10 natural days = 10-06, inside 国庆: moved to 2025-10-09 (民法典 203)
+    assert {d["clause"]: d["date"] for d in order["exit_deadlines"]}["article-58"] == "2025-10-09"
+    assert res.detail["deadlines"]["article-58"] == "2025-10-09"
+    page = (tmp_path / "wo.html").read_text()
+    assert "退出期限" in page and "2025-10-09" in page and "退出资源" in page
+    assert "article 12" not in page and "交付期限" not in page
+    assert work_order_valid(ctx, {"json": "wo.json"}).ok
+
+    # the schema holds each node to its own deadline fields
+    no_terms = {**order, "exit_deadlines": []}
+    entry_without_due = {**order, "node": "entry", "node_zh": "入云", "exit_deadlines": []}
+    for bad in (no_terms, entry_without_due):
+        with pytest.raises(AssertionError, match="does not match schemas/work-order"):
+            check_output(bad, workorder.SCHEMA)
+    with pytest.raises(ValueError, match="exit deadlines"):
+        workorder.work_order(load_contract(DEFAULT_CONTRACT), "litigation", [], source_host="x",
+                             order_date=date(2025, 9, 26), node="exit")
