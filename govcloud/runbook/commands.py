@@ -14,7 +14,7 @@ from pathlib import Path
 from govcloud.console import make_console
 from govcloud.paths import PROJECT_ROOT
 
-from .engine import dry_run, execute
+from .engine import check_step_id, dry_run, execute
 from .errors import RunbookError
 from .loader import load_runbook
 from .status import render_status, run_status
@@ -31,12 +31,16 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the steps and what each would touch; touch nothing")
     p.add_argument("--resume", action="store_true", help="continue the run in --run-dir at its first unverified step")
     p.add_argument("--run-dir", type=Path, help="run directory (default runs/<runbook>/<system>)")
+    p.add_argument("--stop-before", metavar="STEP",
+                   help="pause (exit 3) on reaching this step, before it starts; --resume continues "
+                        "(e.g. the bulk copy ahead of the maintenance window, the cut-over in it)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rb = sub.add_parser("runbook", help="runbooks with a journal, resume and evidence (migration, exit)",
                         description="Runbooks are data (playbooks/runbooks/*.yaml, schemas/runbook.schema.json). "
-                                    "Exit 0 all steps verified, 2 a step blocked or unverified, 1 error.")
+                                    "Exit 0 all steps verified, 2 a step blocked or unverified, 3 waiting for an "
+                                    "outside party or paused by --stop-before (--resume continues), 1 error.")
     rsub = rb.add_subparsers(dest="runbook_command", metavar="SUBCOMMAND", required=True)
 
     r = rsub.add_parser("run", help="run a runbook file", description="Run any runbook file with --param NAME=VALUE.")
@@ -84,9 +88,10 @@ def start(file: Path, params: dict[str, str], args: argparse.Namespace, *,
         missing = [p for p in runbook.params if p not in params]
         if missing:
             raise RunbookError(f"runbook {runbook.name}: parameters missing: {', '.join(missing)}")
+        check_step_id(runbook, args.stop_before, "--stop-before")
         return dry_run(runbook, params, run_dir, console).exit_code
     return execute(runbook, params, run_dir, resume=args.resume, console=console,
-                   resume_may_change=resume_may_change).exit_code
+                   resume_may_change=resume_may_change, stop_before=args.stop_before).exit_code
 
 
 def cmd_run(args: argparse.Namespace) -> int:

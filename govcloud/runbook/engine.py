@@ -5,7 +5,10 @@ finished step never runs twice) and starts at the first one that is not. Exit co
 0 every step verified, 2 a step blocked by its precondition or not verified (a finding,
 e.g. article 24's security gate), 1 an action failed or the run could not start, 3 a step waits
 for an outside party (its precondition said ``waiting``, e.g. the court's acceptance of an exit,
-article 58): nothing is wrong, ``--resume`` continues once that party has acted.
+article 58): nothing is wrong, ``--resume`` continues once that party has acted. Exit 3 too when
+the operator asked the run to pause before a step (``--stop-before STEP``, e.g. the bulk copy of
+a migration ahead of its maintenance window, the cut-over in it): the run ends ``paused`` with
+that step not started.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .lock import RunLock
 from .model import Runbook, Step, render
 
 EXIT_OK, EXIT_ERROR, EXIT_FINDINGS, EXIT_WAITING = 0, 1, 2, 3
+PAUSED = "paused"  # a run-end result only: the step itself stays pending
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class RunOutcome:
     run_dir: Path
     exit_code: int
     stopped_at: str | None  # the step that did not verify, None when all did
-    result: str  # completed | blocked | unverified | failed | waiting
+    result: str  # completed | blocked | unverified | failed | waiting | paused
 
 
 def dry_run(runbook: Runbook, params: Mapping[str, str], run_dir: Path | None, console: Console) -> RunOutcome:
@@ -70,13 +74,15 @@ def planned(step: Step, params: Mapping[str, str]) -> list[str]:
 
 
 def execute(runbook: Runbook, params: Mapping[str, str], run_dir: Path, *, resume: bool = False,
-            console: Console, resume_may_change: Collection[str] = ()) -> RunOutcome:
+            console: Console, resume_may_change: Collection[str] = (), stop_before: str | None = None) -> RunOutcome:
     """Run (or resume) ``runbook`` in ``run_dir`` under the runbook+system lock. A resume must pass the
     parameters of the first attempt, except those in ``resume_may_change`` (e.g. a confirmation given
-    only when the run reaches its destructive step); each attempt's run-start records its own."""
+    only when the run reaches its destructive step); each attempt's run-start records its own.
+    ``stop_before``: pause (exit 3) when the run reaches that step unverified, before starting it."""
     missing = [p for p in runbook.params if p not in params]
     if missing:
         raise RunbookError(f"runbook {runbook.name}: parameters missing: {', '.join(missing)}")
+    check_step_id(runbook, stop_before, "--stop-before")
     # the lock first: a second run is told who holds it (pid) before anything else is looked at
     lock = RunLock.acquire(runbook.name, str(params.get("system", "-")), run_dir)
     try:
@@ -87,9 +93,17 @@ def execute(runbook: Runbook, params: Mapping[str, str], run_dir: Path, *, resum
         if resume and not journal_file.exists():
             raise RunbookError(f"--resume: {journal_file} not found: no run to resume in {run_dir}")
         run_dir.mkdir(parents=True, exist_ok=True)
-        return _execute(runbook, dict(params), run_dir, resume, console, frozenset(resume_may_change))
+        return _execute(runbook, dict(params), run_dir, resume, console, frozenset(resume_may_change), stop_before)
     finally:
         lock.release()
+
+
+def check_step_id(runbook: Runbook, step_id: str | None, option: str) -> None:
+    """``step_id`` is None or one of ``runbook``'s steps; the error lists them."""
+    ids = [s.id for s in runbook.steps]
+    if step_id is not None and step_id not in ids:
+        raise RunbookError(f"{option} {step_id}: runbook {runbook.name} ({runbook.file}) has no such step; "
+                           f"its steps: {', '.join(ids)}")
 
 
 def _check_resume(runbook: Runbook, params: dict[str, str], records: tuple[dict, ...], run_dir: Path,
@@ -112,7 +126,7 @@ def _check_resume(runbook: Runbook, params: dict[str, str], records: tuple[dict,
 
 
 def _execute(runbook: Runbook, params: dict[str, str], run_dir: Path, resume: bool, console: Console,
-             may_change: frozenset[str] = frozenset()) -> RunOutcome:
+             may_change: frozenset[str] = frozenset(), stop_before: str | None = None) -> RunOutcome:
     states: dict[str, dict] = {}
     if resume:
         read = read_journal(run_dir)
@@ -122,7 +136,7 @@ def _execute(runbook: Runbook, params: dict[str, str], run_dir: Path, resume: bo
             console.print("[yellow]journal: a torn last record (the run was killed mid-write) is ignored[/yellow]")
     journal = Journal(run_dir)
     journal.append("run-start", runbook=runbook.name, file=str(runbook.file), params=params, resume=resume,
-                   steps=[{"id": s.id, "title": render(s.title, params), "clause": s.clause} for s in runbook.steps])
+                   stop_before=stop_before, steps=[{"id": s.id, "title": render(s.title, params), "clause": s.clause} for s in runbook.steps])
     console.print(f"[bold]runbook {runbook.name}[/bold] ({runbook.title}) system={params.get('system', '-')} "
                   f"run dir {run_dir}" + (" [cyan](resume)[/cyan]" if resume else ""))
     total = len(runbook.steps)
@@ -133,6 +147,11 @@ def _execute(runbook: Runbook, params: dict[str, str], run_dir: Path, resume: bo
                 journal.append("step-skip", step=step.id, reason="verified in an earlier attempt")
                 console.print(f"{head}: [green]verified earlier — not run again[/green]")
                 continue
+            if step.id == stop_before:
+                journal.append("run-end", result=PAUSED, stopped_at=step.id)
+                console.print(f"{head}: [yellow]paused before this step (--stop-before)[/yellow] — "
+                              "nothing of it has run; --resume continues")
+                return RunOutcome(run_dir, EXIT_WAITING, step.id, PAUSED)
             ctx = RunContext(runbook, {**params, "run_dir": str(run_dir)}, run_dir, console, journal, step)
             outcome = _run_step(ctx, journal, head)
             if outcome is not None:

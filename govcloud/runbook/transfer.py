@@ -50,6 +50,10 @@ HOST_KEY_FAILED = ("Host key verification failed", "REMOTE HOST IDENTIFICATION H
                    "No matching host key", "Host key for")
 
 
+#: name prefixes of rsync()'s temporary files in the source's /tmp (the hop's known_hosts, a repair list)
+TMP_KNOWN_HOSTS, TMP_FILES = "govcloud-known-hosts", "govcloud-files"
+
+
 def inner_ssh(known_hosts_file: str) -> str:
     """The source's ssh command for rsync ``-e``: only the target's known key is accepted."""
     return (f"{INNER_SSH} -o StrictHostKeyChecking=yes -o UserKnownHostsFile={known_hosts_file} "
@@ -392,12 +396,16 @@ def rsync(source: Endpoint, target: Endpoint, src_root: str, dst_root: str, *,
     hop_keys = known_host_lines(target)  # before anything runs: no known key, no hop
     files_from = ""
     if paths is not None:
-        proc = source.run("f=$(mktemp /tmp/govcloud-files.XXXXXX) && cat > \"$f\" && echo \"$f\"",
+        proc = source.run(f"f=$(mktemp /tmp/{TMP_FILES}.XXXXXX) && cat > \"$f\" && echo \"$f\"",
                           input_text="".join(p + "\n" for p in paths), what="writing the repair list")
         if proc.returncode != 0:
             raise StepFailed(f"host {source.name}: cannot write the file list: {proc.stderr.strip()}")
         files_from = proc.stdout.strip()
-    proc = source.run("f=$(mktemp /tmp/govcloud-known-hosts.XXXXXX) && cat > \"$f\" && echo \"$f\"",
+    # a run killed hard (SIGKILL, power) cannot remove its temporary files: first sweep ours older than
+    # a day (rsync reads both when it starts, so a live run's files are never that old)
+    sweep = (f"find /tmp -maxdepth 1 -user \"$(id -u)\" \\( -name '{TMP_KNOWN_HOSTS}.*' -o -name '{TMP_FILES}.*' \\) "
+             "-mmin +1440 -delete 2>/dev/null; ")
+    proc = source.run(sweep + f"f=$(mktemp /tmp/{TMP_KNOWN_HOSTS}.XXXXXX) && cat > \"$f\" && echo \"$f\"",
                       input_text=hop_keys, what="writing the target's known host key")
     if proc.returncode != 0:
         raise StepFailed(f"host {source.name}: cannot write the target's known host key: {proc.stderr.strip()}")

@@ -204,3 +204,32 @@ def test_unknown_govcloud_subcommand_is_refused(tmp_path):
     path = write(tmp_path, GOOD.replace("${marker}", "gate.json").replace("args: [deadline,", "args: [dedline,"))
     found = issues_of(path)
     assert any(":20: steps[1].action.govcloud.args[0]: unknown govcloud sub-command 'dedline'" in i for i in found), found
+
+
+def test_stop_before_pauses_with_the_step_unstarted_and_resume_runs_it(tmp_path, capsys):
+    path = good(tmp_path)
+    run_dir = tmp_path / "run"
+    base = ["runbook", "run", str(path), "--param", "system=s1", "--run-dir", str(run_dir)]
+    assert main([*base, "--stop-before", "gate"]) == 3
+    states = step_states(read_journal(run_dir).records)
+    assert states["order"]["state"] == "verified" and "gate" not in states
+    assert not (run_dir / "gate.json").exists()
+    capsys.readouterr()
+    assert main(["runbook", "status", str(run_dir), "--format", "json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    assert (st["state"], st["next_step"], st["steps"][1]["state"]) == ("paused", "gate", "pending")
+    # the resume runs the paused step; a stop before a step already verified does not pause
+    assert main([*base, "--resume"]) == 0
+    assert main([*base, "--resume", "--stop-before", "order"]) == 0
+    states = step_states(read_journal(run_dir).records)
+    assert (states["order"]["attempts"], states["gate"]["attempts"]) == (1, 1)
+
+
+def test_stop_before_an_unknown_step_is_refused_listing_the_steps(tmp_path, capsys):
+    path = good(tmp_path)
+    run_dir = tmp_path / "run"
+    for extra in ([], ["--dry-run"]):
+        assert main(["runbook", "run", str(path), "--param", "system=s1", "--run-dir", str(run_dir),
+                     "--stop-before", "cutover", *extra]) == 1
+        assert "--stop-before cutover: runbook demo" in capsys.readouterr().err
+    assert not run_dir.exists()

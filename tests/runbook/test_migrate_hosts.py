@@ -127,6 +127,50 @@ def test_migrate_in_end_to_end(pglab, tmp_path):
     assert problems == ["public.parties: content digest differs (1000 rows on both sides)"]
 
 
+def test_bulk_copy_before_the_window_then_final_sync_moves_what_changed(pglab, tmp_path):
+    """The bulk copy ahead of the maintenance window (`--stop-before cutover-freeze`, exit 3, the
+    source still in service), the court writing meanwhile, then `--resume` in the window: final-sync
+    sends the changed and new files and, the database having changed since the dump, dumps,
+    transfers and restores it again. Runs after the end-to-end test on the same hosts and puts the
+    source back as it found it."""
+    mlab, eps = pglab, inventory_endpoints(pglab.inventory)
+    run_dir, target_path = tmp_path / "run", "/srv/litigation-window"
+    evidence = evidence_for_current_map(tmp_path)
+    psql = f"sudo -n -u postgres psql -X -q -d {DATABASE} -c "
+    amended, late = f"{DATA}/docs/00/case-00000.txt", f"{DATA}/late-filing.txt"
+    r = migrate(mlab, run_dir, evidence, target_path, *LENIENT_SCAN, "--stop-before", "cutover-freeze")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "paused before this step" in r.stdout
+    states = step_states(read_journal(run_dir).records)
+    assert states["db-cleanup"]["state"] == "verified" and "cutover-freeze" not in states
+    assert db.write_refused(eps[SOURCE], DATABASE)[0] is False, "the pause froze the source"
+    rows = db.table_digests(eps[SOURCE], DATABASE)
+    mlab.lab.ssh(SOURCE, f"sudo cp -p {amended} /var/tmp/case-00000.keep")
+    try:
+        mlab.lab.ssh(SOURCE, psql + "\"INSERT INTO cases VALUES (-1, 'filed during the migration', now())\"")
+        mlab.lab.ssh(SOURCE, f"sudo sh -c 'echo amended >> {amended}; echo late > {late}'")
+        r = migrate(mlab, run_dir, evidence, target_path, *LENIENT_SCAN, "--resume")
+        assert r.returncode == 0, r.stdout + r.stderr
+        final = json.loads((run_dir / "cutover/final-transfer-report.json").read_text())
+        assert final["verified"] and final["rsync"]["files_transferred"] == 2, final["rsync"]
+        changed = step_states(read_journal(run_dir).records)["final-sync"]["detail"]["action"]["database_changed"]
+        assert any(c.startswith("public.cases: ") for c in changed), changed
+        assert "database changed since the dump" in r.stdout
+        target = {t.table: t.rows for t in db.table_digests(eps[DB_TARGET], DATABASE)}
+        assert target["public.cases"] == {t.table: t.rows for t in rows}["public.cases"] + 1
+        assert db.compare_tables(db.table_digests(eps[SOURCE], DATABASE), db.table_digests(eps[DB_TARGET], DATABASE)) == []
+        assert mlab.lab.ssh(TARGET, f"sudo tail -c 8 {target_path}/docs/00/case-00000.txt").stdout == "amended\n"
+        assert mlab.lab.ssh(TARGET, f"sudo cat {target_path}/late-filing.txt").stdout.strip() == "late"
+        for host in (SOURCE, DB_TARGET):
+            assert mlab.lab.ssh(host, f"sudo test -e /var/tmp/govcloud-dump/{DATABASE}", check=False).returncode == 1
+    finally:
+        rb = rollback(run_dir, tmp_path / "rollback")
+        mlab.lab.ssh(SOURCE, psql + "\"DELETE FROM cases WHERE id = -1\"", check=False)
+        mlab.lab.ssh(SOURCE, f"sudo sh -c 'cp -p /var/tmp/case-00000.keep {amended} && rm -f {late} "
+                             "/var/tmp/case-00000.keep'")
+    assert rb.returncode == 0, rb.stdout + rb.stderr
+
+
 def test_security_gate_closed_stops_before_data_moves(mlab, tmp_path):
     doc = json.loads(evidence_for_current_map(tmp_path).read_text())
     doc["hosts"][TARGET]["controls"]["8.1.4.1a"]["result"] = "fail"

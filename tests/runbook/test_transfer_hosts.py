@@ -185,3 +185,19 @@ def test_unexpected_target_host_key_is_refused(mlab, tmp_path):
     # the lab's own record of the key: the same hop goes through
     st = rsync(mlab.source, mlab.target, DATA + "/archive", "/srv/hostkey")
     assert st.files_transferred == 3
+
+
+def test_temporary_files_a_killed_run_left_are_swept_after_a_day(mlab):
+    """rsync() removes its temporary files on the source; a run killed hard cannot, so each transfer
+    first removes those older than a day and leaves younger ones (another run may be starting)."""
+    stale = ["/tmp/govcloud-known-hosts.stale1", "/tmp/govcloud-files.stale2"]
+    fresh = "/tmp/govcloud-known-hosts.fresh3"
+    mlab.lab.ssh(SOURCE, f"touch -d '2 days ago' {' '.join(stale)} && touch {fresh}")
+    try:
+        st = rsync(mlab.source, mlab.target, DATA + "/archive", "/srv/sweep")
+        assert st.files_transferred == 3
+        left = mlab.lab.ssh(SOURCE, "ls /tmp | grep '^govcloud-' || true").stdout.split()
+        assert not {p.rsplit("/", 1)[1] for p in stale} & set(left), left
+        assert "govcloud-known-hosts.fresh3" in left, left
+    finally:
+        mlab.lab.ssh(SOURCE, f"rm -f {fresh} {' '.join(stale)}; sudo rm -rf /srv/sweep")

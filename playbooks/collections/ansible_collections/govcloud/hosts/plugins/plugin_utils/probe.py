@@ -37,7 +37,8 @@ def run_probe(action, script: str, payload: Any, task_vars: dict[str, Any]) -> A
     """Run `script` with the host's Python (become as the task), `payload` as JSON on stdin;
     the script's JSON answer, or None when the probe could not run cleanly."""
     python = interpreter(task_vars)
-    if python is None or action._connection.transport.split(".")[-1] not in ("ssh", "local", "paramiko_ssh"):
+    if (python is None or action._task.delegate_to  # a delegated task's interpreter is the delegate's: ask the module
+            or action._connection.transport.split(".")[-1] not in ("ssh", "local", "paramiko_ssh")):
         return None
     cmd = f"{shlex.quote(python)} -I -S -c {shlex.quote(script)}"
     try:
