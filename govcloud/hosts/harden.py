@@ -76,8 +76,10 @@ def harden(
     filters = (f" --limit {limit}" if limit else "") + (" --tags " + ",".join(tags) if tags else "")
     console.print(f"harden{' (check mode)' if check else ''}: {', '.join(p.name for p in playbooks)} on "
                   f"{inventory}{filters}; run dir {run_dir}")
+    # the evidence play asks systemd about the add-on units only (systemd_facts names:)
     result = run_playbooks(playbooks, inventory, run_dir, check=check, limit=limit, tags=tags or (),
-                           extravars={"govcloud_evidence_units": list(ADDON_UNITS)}, forks=forks, on_event=Progress(console, check=check, verbose=verbose))
+                           extravars={"govcloud_evidence_units": list(ADDON_UNITS)}, forks=forks,
+                           on_event=Progress(console, check=check, verbose=verbose))
     doc = build_evidence(result, cmap, inventory=str(inventory), stack=stack, limit=limit, tags=tags,
                          host_addons=host_addons)
     path = write_evidence(doc, evidence_out or run_dir / "evidence.json")

@@ -6,7 +6,9 @@ elsewhere, shut the old one down and securely erase its data), per NIST SP 800-8
   recorded before anything is touched) and no longer does after (non-zero), and the header holds
   no keyslot.
 - plain volumes: Clear by overwrite: one byte pattern over the whole device, then a *full*
-  read-back (no sampling) that counts every byte differing from the pattern.
+  read-back (no sampling) that counts every byte differing from the pattern. It runs on the host
+  as a transient systemd unit tagged with this run's token, so it outlives the controller and a
+  resumed run waits for it rather than starting again.
 
 The work runs on the host through Ansible (playbooks/runbooks/erase-volume.yml, ansible-runner).
 Per volume, under ``OUT``: ``proof/<id>/before.json`` (written once, before the first change),
@@ -23,7 +25,7 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from govcloud.errors import Issue
 from govcloud.paths import PROJECT_ROOT
@@ -69,6 +71,7 @@ class Volume:
     key: VaultKey | None = None
     pattern: str = "00"
     media: tuple[tuple[str, str], ...] = ()  # media_type, make, model, serial, ... as written
+    rate_mib_s: float = 0  # plain: throughput cap of the overwrite (0: none)
 
     def media_field(self, name: str, default: str = "") -> str:
         return dict(self.media).get(name, default)
@@ -135,8 +138,9 @@ def _semantic(doc: YamlDocument) -> list[Issue]:
                             issue(at + ("key", "vault_file"),
                                   f"expected an ansible-vault encrypted file, but {kf} is not encrypted "
                                   "(keys are never kept in plain text: run `ansible-vault encrypt` on it)")
-                if "pattern" in v:
-                    issue(at + ("pattern",), "a pattern applies to plain volumes only (luks2 is crypto-erased)")
+                for plain_only in ("pattern", "rate_mib_s"):
+                    if plain_only in v:
+                        issue(at + (plain_only,), f"{plain_only} applies to plain volumes only (luks2 is crypto-erased)")
             elif "key" in v:
                 issue(at + ("key",), "a key applies to luks2 volumes only")
     return issues
@@ -153,7 +157,8 @@ def load_volumes(path: str | Path) -> VolumesFile:
             key = VaultKey((base / v["key"]["vault_file"]).resolve(), v["key"]["var"]) if "key" in v else None
             media = tuple((k, str(v[k])) for k in ("media_type", "make", "model", "serial", "property_number",
                                                    "classification", "backup") if k in v)
-            vols.append(Volume(str(host), v["id"], v["device"], v["kind"], key, v.get("pattern", "00"), media))
+            vols.append(Volume(str(host), v["id"], v["device"], v["kind"], key, v.get("pattern", "00"), media,
+                               float(v.get("rate_mib_s", 0))))
     pw = d.get("vault_password_file")
     operator = _person(d["operator"])
     assert operator is not None
@@ -174,17 +179,36 @@ def vault_password_file(vf: VolumesFile) -> Path | None:
 
 
 # ------------------------------------------------------------------ on the host, through Ansible
+def poll_delay(size: int | None) -> int:
+    """Seconds between looks at a running overwrite: 1 for a small volume, up to 10 (one per 2 GiB)."""
+    return max(1, min(10, int(size or 0) >> 31))
+
+
+def poll_retries(size: int | None, rate_mib_s: float, delay: int) -> int:
+    """How many looks before the playbook stops waiting (the unit runs on; a resume waits again):
+    a day, or both passes at 10 MiB/s (or the volume's lower cap) if that is longer."""
+    floor = min(rate_mib_s or 10.0, 10.0) * (1 << 20)
+    return -(-max(86400, int(2 * int(size or 0) / floor)) // delay)
+
+
 def run_phase(vol: Volume, phase: str, *, inventory: Path, private_dir: Path, vault_pw: Path | None,
-              check: bool = False) -> dict[str, Any]:
+              check: bool = False, token: str = "", size: int | None = None,
+              on_progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run erase-volume.yml for one volume and phase; the result the playbook printed.
-    ``check``: Ansible's check mode (the inspection runs, nothing is changed)."""
+    ``check``: Ansible's check mode (the inspection runs, nothing is changed). ``token`` names this
+    run's overwrite of a plain volume (a resumed run waits for it instead of starting another);
+    ``size`` (bytes, from the inspection) sets how often its progress is read, ``on_progress``
+    gets a line each time it moved on by a tenth or changed pass."""
     import ansible_runner
 
     if vol.kind == "luks2" and vault_pw is None:
         raise StepFailed(f"{vol.id}: no Ansible Vault password file (set vault_password_file in the volumes file "
                          "or ANSIBLE_VAULT_PASSWORD_FILE): the LUKS2 key cannot be read")
     extravars: dict[str, Any] = {"erase_host": vol.host, "erase_device": vol.device, "erase_kind": vol.kind,
-                                 "erase_phase": phase, "erase_pattern": vol.pattern}
+                                 "erase_phase": phase, "erase_pattern": vol.pattern, "erase_volume_id": vol.id,
+                                 "erase_token": token, "erase_rate_mib_s": vol.rate_mib_s,
+                                 "erase_poll_delay": poll_delay(size),
+                                 "erase_poll_retries": poll_retries(size, vol.rate_mib_s, poll_delay(size))}
     if vol.key:
         extravars.update(erase_key_file=str(vol.key.vault_file), erase_key_var=vol.key.var)
     private_dir.mkdir(parents=True, exist_ok=True)
@@ -195,7 +219,7 @@ def run_phase(vol: Volume, phase: str, *, inventory: Path, private_dir: Path, va
         cmdline=" ".join(([f"--vault-password-file {shlex.quote(str(vault_pw))}"] if vault_pw else []) + (["--check"] if check else []))
         or None,
         envvars={"PATH": f"{venv_bin}:{os.environ.get('PATH', '')}", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_TIMEOUT": "15"},
-        timeout=6 * 3600,
+        event_handler=_progress_handler(on_progress) if on_progress else None,
     )
     result = None
     failure = ""
@@ -210,6 +234,30 @@ def run_phase(vol: Volume, phase: str, *, inventory: Path, private_dir: Path, va
         raise StepFailed(f"host {vol.host}: {vol.device} ({vol.id}) {phase}: ansible-playbook {PLAYBOOK.name} "
                          f"{r.status} (rc {r.rc}){': ' + failure if failure else ''}")
     return result
+
+
+def _progress_handler(say: Callable[[str], None]) -> Callable[[dict], bool]:
+    """An ansible-runner event handler: the overwrite's state file, read at each look (a retry of
+    the wait task), as a line per tenth done or pass changed."""
+    shown: list[tuple[str, int]] = []
+
+    def handle(ev: dict) -> bool:
+        if ev.get("event") != "runner_retry":
+            return True
+        lines = (ev.get("event_data", {}).get("res") or {}).get("stdout_lines") or []
+        try:
+            st = json.loads("\n".join(lines[1:]))
+            phase, done, size = st["phase"], int(st["done_bytes"]), int(st["size"])
+        except (ValueError, KeyError, TypeError):
+            return True
+        tenth = done * 10 // size if size else 0
+        if not shown or shown[-1] != (phase, tenth):
+            shown.append((phase, tenth))
+            say(f"{'overwrite' if phase == 'write' else 'read-back'} {done * 100 // max(size, 1)}% "
+                f"({done >> 20} of {size >> 20} MiB, {st.get('seconds', '?')} s)")
+        return True
+
+    return handle
 
 
 KEYSLOT_RE = re.compile(r"^\s+(\d+): luks2\s*$", re.M)

@@ -14,6 +14,7 @@ A dry run (the engine's ``--dry-run``) lists every volume and how it would be sa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -135,7 +136,8 @@ def _atomic_json(path: Path, doc: dict[str, Any]) -> None:
 
 def _state(vol: Volume, res: dict[str, Any]) -> dict[str, Any]:
     return luks_state(res) if vol.kind == "luks2" else {k: res.get(k) for k in (
-        "size", "luks_magic", "written", "verified", "mismatched", "first_mismatch", "sha256", "pattern", "tool")
+        "size", "luks_magic", "written", "verified", "mismatched", "first_mismatch", "sha256", "pattern", "tool",
+        "started", "seconds", "attached")
         if k in res}
 
 
@@ -180,7 +182,11 @@ def sanitize_volume(ctx: RunContext, vf: VolumesFile, vol: Volume, *, inventory:
         ctx.journal.append("erase-volume", step=None, volume=vol.id, host=vol.host, device=vol.device,
                            kind=vol.kind, how=vol.how())
     ctx.note(f"{where}: {vol.how()}")
-    after_state = _state(vol, run_phase(vol, "sanitize", inventory=inventory, private_dir=private, vault_pw=pw))
+    # this run's overwrite of the volume: the same token on every resume, another in another run
+    token = hashlib.sha256(f"{before_p.read_bytes().hex()}|{ctx.run_dir.resolve()}".encode()).hexdigest()[:32]
+    after_state = _state(vol, run_phase(vol, "sanitize", inventory=inventory, private_dir=private, vault_pw=pw,
+                                        token=token, size=before["state"].get("size"),
+                                        on_progress=lambda line: ctx.note(f"{where}: {line}")))
     _atomic_json(after_p, {"volume": vol.id, "host": vol.host, "device": vol.device, "kind": vol.kind,
                            "at": now(), "state": after_state})
     why = _sanitized(vol, after_state)

@@ -78,8 +78,7 @@ def render_status(st: dict[str, Any], console: Console) -> None:
                     (f", next: {st['next_step']}" if st["next_step"] else ""))
     for col in ("step", "clause", "state", "attempts", "ended", "seconds", "evidence", "detail"):
         t.add_column(col, overflow="fold")
-    colour = {"verified": "green", "failed": "red", "blocked": "red", "unverified": "red", "started": "yellow", "waiting": "yellow",
-              "pending": "white"}
+    colour = {"verified": "green", "failed": "red", "blocked": "red", "unverified": "red", "started": "yellow", "waiting": "yellow"}
     for s in st["steps"]:
         c = colour.get(s["state"], "white")
         t.add_row(s["id"], s["clause"], f"[{c}]{s['state']}[/{c}]", str(s["attempts"]), s["ended"] or "-",

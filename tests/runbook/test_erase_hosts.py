@@ -272,3 +272,47 @@ def test_erase_killed_midway_then_resumed_certifies_each_volume_once(elab, tmp_p
     for f in run.rglob("*"):
         if f.is_file():
             assert LUKS_KEY.encode() not in f.read_bytes(), f
+
+
+def test_an_overwrite_outlives_its_run_and_the_resume_waits_for_it(elab, tmp_path):
+    """A plain volume's Clear runs as a transient systemd unit on the host: SIGKILL the runbook in the
+    middle of the overwrite and the unit keeps writing; `--resume` waits for that same overwrite
+    (started once, `attached` in the proof) instead of starting again, and certifies the volume."""
+    s = prepare(elab, tmp_path / "in")
+    doc = yaml.safe_load(s.volumes_file.read_text())
+    doc["hosts"][HOST][0]["rate_mib_s"] = 2  # "data", 12 MiB: ~6 s of writing, ~6 s of reading back
+    s.volumes_file.write_text(yaml.safe_dump(doc, sort_keys=False))
+    acc, run = tmp_path / "acceptance.json", tmp_path / "run"
+    assert cli(*s.params(acc), run_dir=run).returncode == 1  # exported; refused until the court accepts
+    accept(acc, _sha256(run / "export" / "manifest.json"))
+    state_file, unit = "/var/lib/govcloud/erase/data.json", "govcloud-erase-data.service"
+
+    def host_state() -> dict:
+        out = elab.ssh(HOST, f"sudo cat {state_file}", check=False).stdout
+        return json.loads(out) if out.strip() else {}
+
+    proc = subprocess.Popen([sys.executable, "-m", "govcloud.cli", "runbook", "run", str(RUNBOOK), "--run-dir",
+                             str(run), *s.params(acc), "--resume"], cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (host_state().get("phase") == "write" and host_state().get("done_bytes", 0) > 0):
+            assert proc.poll() is None and time.monotonic() < deadline, "the overwrite did not start"
+            time.sleep(0.3)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    seen = host_state()
+    assert elab.ssh(HOST, f"systemctl is-active {unit}", check=False).stdout.strip() == "active", \
+        "the overwrite stopped with the run that started it"
+    assert not (run / "erase" / "certificates" / "data.json").exists()
+
+    p = cli(*s.params(acc), "--resume", run_dir=run)
+    assert p.returncode == 0, p.stdout + p.stderr
+    after = json.loads((run / "erase" / "proof" / "data" / "after.json").read_text())["state"]
+    assert after["started"] == seen["started"] and after["attached"] is True, (after, seen)
+    assert after["written"] == after["verified"] == after["size"] == 12 << 20 and after["mismatched"] == 0
+    raw = Path(s.volumes["data"].backing).read_bytes()
+    assert raw.count(PATTERN) == len(raw) == 12 << 20
+    recs = read_journal(run).records
+    assert [r["volume"] for r in recs if r["event"] == "erase-certificate"].count("data") == 1

@@ -125,6 +125,7 @@ def test_volumes_file_loads_with_a_vaulted_key(vault_dir):
         ("app-01", "app-data", "/dev/vdb", "plain"), ("app-01", "app-crypt", "/dev/vdc", "luks2")]
     assert vf.volumes[1].key is not None and vf.volumes[1].key.vault_file == (vault_dir / "keys/crypt.yml").resolve()
     assert vf.vault_password_file == (vault_dir / "vault-pw").resolve()
+    assert (vf.volumes[0].rate_mib_s, vf.volumes[1].rate_mib_s) == (0, 0)  # no cap unless given
     assert b"s3cret-key" not in (vault_dir / "keys/crypt.yml").read_bytes()
     lines = plan_lines(vf)
     assert "app-01:/dev/vdb" in lines[0] and "0xa5" in lines[0] and "Clear" in lines[0]
@@ -141,6 +142,9 @@ def test_volumes_file_loads_with_a_vaulted_key(vault_dir):
     (lambda t: t.replace('kind: plain, pattern: "a5"', 'kind: plain, pattern: "a5", key: {vault_file: '
                                                         'keys/crypt.yml, var: x}'),
      "hosts.app-01[0].key", "luks2 volumes only"),
+    (lambda t: t.replace("var: luks_passphrase}", "var: luks_passphrase}, rate_mib_s: 50"),
+     "hosts.app-01[1].rate_mib_s", "plain volumes only"),
+    (lambda t: t.replace('pattern: "a5"', 'pattern: "a5", rate_mib_s: 0'), "hosts.app-01[0].rate_mib_s", "0"),
     (lambda t: t.replace("kind: plain", "kind: zeroes"), "hosts.app-01[0].kind", "luks2, plain"),
     (lambda t: t.replace("/dev/vdb", "vdb"), "hosts.app-01[0].device", "block device"),
     (lambda t: t.replace("vault_password_file: vault-pw", "vault_password_file: nope"), "vault_password_file",
@@ -279,3 +283,30 @@ def test_gate_passes_but_a_host_missing_from_the_inventory_erases_nothing(vault_
     assert end["detail"]["phase"] == "action" and "hosts not in the inventory" in end["detail"]["error"]
     assert "app-01" in end["detail"]["error"] and not (run / "erase").exists()
     assert not [r for r in read_journal(run).records if r["event"] == "erase-volume"]
+
+
+def test_overwrite_progress_is_a_line_per_tenth_or_pass():
+    """What the erase shows while it waits: the wait task's retries carry the host's state file
+    (systemctl's answer, then the JSON); a line when a tenth more is done or the pass changes."""
+    from govcloud.runbook.erase import _progress_handler, poll_delay, poll_retries
+
+    lines: list[str] = []
+    handle = _progress_handler(lines.append)
+    size = 100 << 20
+
+    def retry(phase: str, done: int) -> dict:
+        state = {"phase": phase, "done_bytes": done, "size": size, "seconds": 1.0, "token": "t"}
+        return {"event": "runner_retry", "event_data": {"res": {"stdout_lines": ["active", json.dumps(state)]}}}
+
+    for ev in (retry("write", 1 << 20), retry("write", 5 << 20), retry("write", 31 << 20), retry("read", 0),
+               {"event": "runner_on_ok", "event_data": {}}, retry("read", 100 << 20),
+               {"event": "runner_retry", "event_data": {"res": {"stdout_lines": ["active", "{}"]}}}):
+        assert handle(ev) is True
+    assert lines == ["overwrite 1% (1 of 100 MiB, 1.0 s)", "overwrite 31% (31 of 100 MiB, 1.0 s)",
+                     "read-back 0% (0 of 100 MiB, 1.0 s)", "read-back 100% (100 of 100 MiB, 1.0 s)"]
+    # looks: every second for small volumes, every 10 s from 20 GiB; waiting at least a day,
+    # longer when both passes at 10 MiB/s (or the volume's lower cap) need it
+    assert (poll_delay(12 << 20), poll_delay(20 << 30), poll_delay(10 << 40)) == (1, 10, 10)
+    assert poll_retries(12 << 20, 0, 1) == 86400
+    assert poll_retries(10 << 40, 0, 10) == 209716  # 2 passes x 10 TiB at 10 MiB/s = 2,097,152 s
+    assert poll_retries(10 << 40, 2, 10) == 1048576  # at the volume's cap of 2 MiB/s
