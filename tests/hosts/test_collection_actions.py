@@ -1,9 +1,11 @@
-"""The govcloud.hosts files and units action plugins on a real booted host (shared hardened lab).
+"""The govcloud.hosts action plugins on a real booted host (shared hardened lab).
 
-Each plugin first runs a read-only probe with the host's plain Python and skips the module only
+files and units first run a read-only probe with the host's plain Python and skip the module only
 when the host already matches (result `probe: match`, no module `invocation`). These tests break
 one attribute at a time on the host and assert the module then runs and repairs it, that check
-mode reports without repairing, and that a match really skips the module."""
+mode reports without repairing, and that a match really skips the module. dpkg_facts and
+systemd_facts (names:) read directly (`direct: true`) with the module's own parser: the facts
+must equal the module's, which `govcloud_hosts_direct: false` forces."""
 
 from __future__ import annotations
 
@@ -40,14 +42,15 @@ class Runner:
     def __init__(self, hardened, tmp: Path):
         self.hardened, self.tmp, self.n = hardened, tmp, 0
 
-    def play(self, *tasks: dict, check: bool = False) -> dict[str, dict]:
+    def play(self, *tasks: dict, check: bool = False, direct: bool = True) -> dict[str, dict]:
         """Run `tasks` on HOST; each task's result by name (a failed task's too)."""
         self.n += 1
         run_dir = self.tmp / f"run-{self.n}"
         run_dir.mkdir()
         pb = run_dir / "probe.yml"
         pb.write_text(yaml.safe_dump([{"name": "probe test", "hosts": HOST, "become": True, "gather_facts": False,
-                                       "tasks": list(tasks)}], sort_keys=False))
+                                       "vars": {"govcloud_hosts_direct": direct}, "tasks": list(tasks)}],
+                                     sort_keys=False))
         r = run_playbooks([pb], self.hardened.inventory, run_dir, check=check, limit=HOST)
         out = {}
         for e in r.events:
@@ -130,3 +133,23 @@ def test_units_unknown_unit_fails_through_the_module(runner):
     res = runner.play({"name": "units", "govcloud.hosts.units": {
         "units": [{"name": "govcloud-no-such.service", "state": "started"}]}})["units"]
     assert res["_failed"] and "not loaded" in res["msg"]
+
+
+def test_direct_facts_equal_the_modules_facts(runner):
+    units = ["rsyslog.service", "clamav-daemon.service", "govcloud-no-such.service", "ssh.service"]
+    tasks = ({"name": "packages", "govcloud.hosts.dpkg_facts": None},
+             {"name": "services", "govcloud.hosts.systemd_facts": {"names": units}})
+    fast, slow = runner.play(*tasks), runner.play(*tasks, direct=False)
+    for name in ("packages", "services"):
+        assert fast[name]["direct"] is True and "invocation" not in fast[name], fast[name]
+        assert "direct" not in slow[name] and "invocation" in slow[name], slow[name]
+        assert fast[name]["ansible_facts"] == slow[name]["ansible_facts"], name
+    services = fast["services"]["ansible_facts"]["services"]
+    assert sorted(services) == ["clamav-daemon.service", "rsyslog.service", "ssh.service"]  # unknown left out
+    assert services["rsyslog.service"] == {"name": "rsyslog.service", "state": "running", "status": "enabled",
+                                           "source": "systemd"}
+    pkgs = fast["packages"]["ansible_facts"]["packages"]
+    assert pkgs["openssh-server"][0]["arch"] == runner.sh("dpkg --print-architecture") and len(pkgs) > 200
+    # files and units with the shortcuts off: the module runs even on a match
+    runner.play(FILES_TASK)
+    assert ran_module(runner.play(FILES_TASK, direct=False)["files"])

@@ -16,6 +16,8 @@ description:
     C(package_facts manager=apt) loads the whole apt cache (every known package).
   - A package counts as installed when dpkg has a version of it unpacked or
     configured (states other than not-installed and config-files).
+  - The action plugin of the same name runs the same command directly and parses it with this
+    module's parser (C(direct=true)); this module runs when that fails.
 version_added: "0.1.0"
 author: govcloud
 options: {}
@@ -41,26 +43,17 @@ ansible_facts:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-
-FORMAT = "${db:Status-Abbrev}\\t${Package}\\t${Version}\\t${Architecture}\\n"
-ABSENT = ("n", "c")  # dpkg's current state: not-installed, config-files only
+from ansible_collections.govcloud.hosts.plugins.module_utils.listings import DPKG_FORMAT, parse_dpkg
 
 
 def main():
     module = AnsibleModule(argument_spec={}, supports_check_mode=True)
     dpkg_query = module.get_bin_path("dpkg-query", required=True)
-    rc, out, err = module.run_command([dpkg_query, "-W", f"--showformat={FORMAT}"],
+    rc, out, err = module.run_command([dpkg_query, "-W", f"--showformat={DPKG_FORMAT}"],
                                       environ_update={"LC_ALL": "C"})
     if rc != 0:
         module.fail_json(msg="dpkg-query -W failed", rc=rc, stderr=err)
-    packages = {}
-    for line in out.splitlines():
-        parts = line.split("\t")
-        if len(parts) != 4 or len(parts[0]) < 2 or parts[0][1] in ABSENT:
-            continue
-        _, name, version, arch = parts
-        packages.setdefault(name, []).append({"name": name, "version": version, "arch": arch, "source": "apt"})
-    module.exit_json(changed=False, ansible_facts={"packages": packages})
+    module.exit_json(changed=False, ansible_facts={"packages": parse_dpkg(out)})
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ description:
     report their target's state; templates are C(unknown)).
   - On a host not managed by systemd (a chroot) it returns no facts and C(skipped), like
     M(ansible.builtin.service_facts) finding no services.
+  - With O(names), the action plugin of the same name runs the one C(systemctl show) directly and
+    parses it with this module's parser (C(direct=true)); this module runs when that fails.
 version_added: "0.1.0"
 author: govcloud
 options:
@@ -57,33 +59,17 @@ ansible_facts:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-
-BAD_STATES = ("not-found", "masked", "failed")
-
+from ansible_collections.govcloud.hosts.plugins.module_utils.listings import BAD_STATES, SHOW_PROPS, parse_show
 
 def named(module, systemctl, env, names):
     """service_facts entries for `names` only, from one `systemctl show` (blocks in the order asked)."""
-    props = ("LoadState", "ActiveState", "SubState", "UnitFileState")
-    rc, out, err = module.run_command([systemctl, "show", "--no-pager", "--property=" + ",".join(props), "--", *names],
-                                      environ_update=env)
+    rc, out, err = module.run_command([systemctl, "show", "--no-pager", "--property=" + ",".join(SHOW_PROPS), "--",
+                                       *names], environ_update=env)
     if rc != 0:
         module.fail_json(msg="systemctl show failed", rc=rc, stderr=err)
-    blocks = out.strip().split("\n\n") if out.strip() else []
-    if len(blocks) != len(names):
-        module.fail_json(msg=f"systemctl show answered {len(blocks)} blocks for {len(names)} units", stdout=out)
-    services = {}
-    for name, block in zip(names, blocks):
-        p = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-        if p.get("LoadState") == "not-found":
-            continue
-        # as from list-units: a bad load/active state wins over the unit file state
-        status = next((b for b in BAD_STATES if b in (p.get("LoadState"), p.get("ActiveState"))), None)
-        if p.get("LoadState") == "loaded":
-            state = "running" if p.get("SubState") == "running" else "stopped"
-        else:
-            state = p.get("ActiveState") or "unknown"
-        services[name] = {"name": name, "state": state, "status": status or p.get("UnitFileState") or "unknown",
-                          "source": "systemd"}
+    services = parse_show(names, out)
+    if services is None:
+        module.fail_json(msg=f"systemctl show did not answer one block per unit for {len(names)} units", stdout=out)
     return services
 
 
