@@ -183,7 +183,7 @@ def sanitize_volume(ctx: RunContext, vf: VolumesFile, vol: Volume, *, inventory:
                            kind=vol.kind, how=vol.how())
     ctx.note(f"{where}: {vol.how()}")
     # this run's overwrite of the volume: the same token on every resume, another in another run
-    token = hashlib.sha256(f"{before_p.read_bytes().hex()}|{ctx.run_dir.resolve()}".encode()).hexdigest()[:32]
+    token = hashlib.sha256(before_p.read_bytes() + str(ctx.run_dir.resolve()).encode()).hexdigest()[:32]
     after_state = _state(vol, run_phase(vol, "sanitize", inventory=inventory, private_dir=private, vault_pw=pw,
                                         token=token, size=before["state"].get("size"),
                                         on_progress=lambda line: ctx.note(f"{where}: {line}")))
