@@ -208,7 +208,8 @@ def run_phase(vol: Volume, phase: str, *, inventory: Path, private_dir: Path, va
     extravars: dict[str, Any] = {"erase_host": vol.host, "erase_device": vol.device, "erase_kind": vol.kind,
                                  "erase_phase": phase, "erase_pattern": vol.pattern, "erase_volume_id": vol.id,
                                  "erase_token": token, "erase_rate_mib_s": vol.rate_mib_s, "erase_poll_delay": delay,
-                                 "erase_poll_retries": poll_retries(size, vol.rate_mib_s, delay)}
+                                 "erase_poll_retries": poll_retries(size, vol.rate_mib_s, delay),
+                                 "erase_controller_pid": os.getpid()}
     if vol.key:
         extravars.update(erase_key_file=str(vol.key.vault_file), erase_key_var=vol.key.var)
     private_dir.mkdir(parents=True, exist_ok=True)

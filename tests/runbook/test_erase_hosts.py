@@ -305,6 +305,11 @@ def test_an_overwrite_outlives_its_run_and_the_resume_waits_for_it(elab, tmp_pat
     seen = host_state()
     assert elab.ssh(HOST, f"systemctl is-active {unit}", check=False).stdout.strip() == "active", \
         "the overwrite stopped with the run that started it"
+    # ansible-runner gave the playbook a session of its own: it stops waiting once the run is gone
+    deadline = time.monotonic() + 30
+    while subprocess.run(["pgrep", "-f", str(run / "ansible" / "erase")], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, "the killed run's erase playbook is still waiting"
+        time.sleep(0.5)
     assert not (run / "erase" / "certificates" / "data.json").exists()
 
     p = cli(*s.params(acc), "--resume", run_dir=run)
