@@ -129,14 +129,12 @@ def main():
     mode, dev = sys.argv[1], sys.argv[2]
     tool = "govcloud erase_overwrite.py (Python %d.%d.%d)" % sys.version_info[:3]
     if mode == "inspect":
-        out = inspect(dev)
+        out = dict(inspect(dev), device=dev, tool=tool)
     else:
         rest = sys.argv[4:]
         progress = Progress(option(rest, "--state"), option(rest, "--token", ""), 0, float(option(rest, "--rate", 0)))
-        out = clear(dev, int(sys.argv[3], 16), progress)
-        out.update(device=dev, tool=tool)
+        out = dict(clear(dev, int(sys.argv[3], 16), progress), device=dev, tool=tool)
         progress.write(dict(out, phase="done", seconds=round(time.monotonic() - progress.t0, 1)))
-    out.update(device=dev, tool=tool)
     print(json.dumps(out))
 
 
