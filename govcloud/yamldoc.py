@@ -2,6 +2,13 @@
 
 Floats become ``Decimal`` from their source text (so ``307.2`` stays exact) and
 timestamps stay ISO strings; the typed model parses them. Duplicate keys are errors.
+
+No document govcloud defines needs more of YAML than plain values: an anchor may name a scalar
+(one sentence shared by several entries, as the scan waivers do) and an alias repeat it, but an
+anchor on a mapping or list, a merge key or a tag beyond the core schema is refused where it is
+written. So an alias bomb or a self-referencing alias costs one line of error, not minutes and
+gigabytes: a scalar alias adds one value, never a structure. Size, depth and node count have limits
+(``govcloud.limits``), checked while the document is composed, before anything is built.
 """
 
 from __future__ import annotations
@@ -12,14 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, ScalarEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from govcloud.errors import InputError
+from govcloud.limits import Limits, yaml_limits
+from govcloud.textinput import read_text
 
 PathKey = tuple[str | int, ...]
 
 _TAG = "tag:yaml.org,2002:"
+_CORE_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp"))
 
 
 def format_path(path: PathKey) -> str:
@@ -55,15 +67,49 @@ class YamlDocument:
         return InputError.one(self.file, format_path(path), expected, self.line_of(path))
 
 
+class _LimitedComposer(Composer):
+    """ruamel's composer that refuses anchors and aliases and counts depth and nodes as it goes."""
+
+    file: Path
+    limits: Limits
+    tags: frozenset[str] = frozenset()  # local tags kept as text, e.g. Ansible's !vault in an inventory
+    nodes: int = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, AliasEvent):
+            if not isinstance(self.anchors.get(event.anchor), ScalarNode):
+                raise InputError.one(self.file, "", f"expected an alias to a plain value, got *{event.anchor} "
+                                                    "(anchors on mappings and lists are not supported)", line)
+        elif event.anchor is not None and not isinstance(event, ScalarEvent):
+            raise InputError.one(self.file, "", f"expected an anchor on a plain value only, got &{event.anchor} "
+                                                "on a mapping or list: write the value out", line)
+        tag = str(event.ctag) if getattr(event, "ctag", None) is not None else None
+        if tag not in (None, "!") and tag not in _CORE_TAGS and tag not in self.tags:
+            raise InputError.one(self.file, "", f"expected plain YAML values, got the tag {tag!r}", line)
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise InputError.one(self.file, "", self.limits.too_many(), line)
+        if self.depth >= self.limits.max_depth:
+            raise InputError.one(self.file, "", self.limits.too_deep(self.depth + 1), line)
+        return super().compose_node(parent, index)
+
+
 def _scalar(node: ScalarNode) -> Any:
     tag, text = node.tag, node.value
     if tag == _TAG + "int":
-        return int(text.replace("_", ""), 0) if text.lower().startswith(("0x", "0o")) else int(text.replace("_", ""))
+        digits = text.replace("_", "")
+        try:
+            return int(digits, 0) if digits.lower().lstrip("+-").startswith(("0x", "0o", "0b")) else int(digits)
+        except ValueError:  # a YAML 1.1 sexagesimal 1:30, or more digits than Python converts
+            return text  # left as text: the schema names the field and expects a number
     if tag == _TAG + "float":
         try:
-            return Decimal(text.replace("_", ""))
+            value = Decimal(text.replace("_", ""))
         except InvalidOperation:
-            return text  # .inf / .nan: left as text, the schema rejects them
+            return text  # .inf / .nan / 1:30.5: left as text, the schema rejects them
+        return value if value.is_finite() and (value == 0 or -100 <= value.adjusted() <= 100) else text
     if tag == _TAG + "bool":
         return text.lower() in ("true", "yes", "on")
     if tag == _TAG + "null":
@@ -98,18 +144,15 @@ class _Builder:
         return _scalar(node)
 
 
-def load_yaml(file: str | Path) -> YamlDocument:
-    """Parse one YAML document; malformed YAML is an ``InputError`` naming line and column."""
+def load_yaml(file: str | Path, *, tags: frozenset[str] = frozenset()) -> YamlDocument:
+    """Parse one YAML document under ``yaml_limits()``; malformed YAML, an alias, a tag (other than the
+    local ``tags`` given, whose values stay text), a file too large or too deep is an ``InputError``
+    naming the file, the line and column."""
     path = Path(file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.one(path, "", "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError.one(path, "", f"expected UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError.one(path, "", f"cannot read: {exc.strerror}") from None
+    limits = yaml_limits()
+    text = read_text(path, limits)
     yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = type("Composer", (_LimitedComposer,), {"file": path, "limits": limits, "tags": tags})
     try:
         node = yaml.compose(text)
     except MarkedYAMLError as exc:
@@ -119,8 +162,13 @@ def load_yaml(file: str | Path) -> YamlDocument:
         raise InputError.one(path, "", f"malformed YAML{col}: {exc.problem or exc.context}", line) from None
     except YAMLError as exc:
         raise InputError.one(path, "", f"malformed YAML: {exc}") from None
+    except RecursionError:  # only where GOVCLOUD_MAX_DEPTH was raised past what Python's stack holds
+        raise InputError.one(path, "", limits.too_deep(limits.max_depth + 1)) from None
     if node is None:
         raise InputError.one(path, "", "expected a YAML document, found an empty file")
     builder = _Builder(path)
-    data = builder.build(node, ())
+    try:
+        data = builder.build(node, ())
+    except RecursionError:
+        raise InputError.one(path, "", limits.too_deep(limits.max_depth + 1)) from None
     return YamlDocument(path, data, builder.lines)

@@ -8,13 +8,13 @@ inventory host in its groups and its role's group, with its add-ons as
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from govcloud.errors import InputError, Issue
+from govcloud.jsondoc import load_json
 from govcloud.paths import PROJECT_ROOT
 
 STACK_OUTPUTS_DIR = PROJECT_ROOT / "inventory"
@@ -40,10 +40,7 @@ def load_stack_hosts(path: Path) -> list[StackHost]:
     if not path.exists():
         raise InputError.one(path, "", "stack outputs JSON with a `hosts` list (file not found; "
                                        "run the stack, or pass --inventory FILE)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise InputError.one(path, "", f"JSON ({exc})") from None
+    data = load_json(path)
     rows = data.get("hosts") if isinstance(data, dict) else None
     if not isinstance(rows, list):
         raise InputError.one(path, "hosts", "a list of hosts")

@@ -15,6 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from govcloud.cliargs import output_file
 from govcloud.paths import PROJECT_ROOT
 
 DEFAULT_BACKEND = "file://~/.pulumi-govcloud"
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         if action != "refresh":
             p.add_argument("--no-policy", action="store_true", help="do not run the contract policy pack")
         else:
-            p.add_argument("--export-state", type=Path, metavar="FILE",
+            p.add_argument("--export-state", type=output_file, metavar="FILE",
                            help="after the refresh, write `pulumi stack export` (deployment version 3) here: "
                                 "the deployed side for `govcloud check --state`")
         p.set_defaults(func=run_action, action=action)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from govcloud.cliargs import output_file
 from govcloud.paths import PROJECT_ROOT
 
 
@@ -23,9 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     "1 error.")
     p.add_argument("--stack", default="prod", help="stack name: reads Pulumi.<stack>.yaml (default: prod)")
     p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("--outputs", type=Path, metavar="FILE",
+    p.add_argument("--outputs", type=output_file, metavar="FILE",
                    help="write the stack outputs (hosts, declared totals) as JSON, secrets as [secret]")
-    p.add_argument("--export-state", type=Path, metavar="FILE",
+    p.add_argument("--export-state", type=output_file, metavar="FILE",
                    help="write what the mock run registered as a `pulumi stack export` (deployment version 3): "
                         "the declared side for `govcloud check --declared`")
     p.add_argument("--against", type=Path, metavar="EXPORT.json",

@@ -8,6 +8,8 @@ from typing import Mapping
 
 from rich.console import Console
 
+from govcloud.containment import contained
+
 from .journal import Journal
 from .model import Runbook, Step
 
@@ -22,11 +24,10 @@ class RunContext:
     step: Step | None = None
 
     def path(self, relative: str) -> Path:
-        """A path inside the run directory; refuses to leave it."""
-        p = (self.run_dir / relative).resolve()
-        if self.run_dir.resolve() not in (p, *p.parents):
-            raise ValueError(f"{relative!r} leaves the run directory")
-        return p
+        """A path inside the run directory, symlinks resolved; an ``InputError`` naming the runbook and
+        the step when it leaves it."""
+        step = f"steps[{self.step.id}]" if self.step is not None else "params"
+        return contained(self.run_dir, relative, file=self.runbook.file, field=f"{step}: path")
 
     def note(self, text: str) -> None:
         """A progress line on the terminal."""

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from govcloud.jsondoc import load_json
+
 from . import database as db
 from .context import RunContext
 from .errors import StepFailed
@@ -146,7 +148,7 @@ def _health(ctx: RunContext, args: dict[str, Any]) -> dict[str, Any]:
         for u, s in _active(host, names).items():
             (seen if s == "active" else problems).append(f"{host.name}:{u} {s}")
     dbt = endpoint(args["inventory"], args["db_target"])
-    want = {t["table"] for t in json.loads(ctx.path("db/final-source-tables.json").read_text())["tables"]}
+    want = {t["table"] for t in load_json(ctx.path("db/final-source-tables.json"))["tables"]}
     got = {t.table for t in db.table_digests(dbt, args["database"])}
     if want - got:
         problems.append(f"{dbt.name}: tables missing: {', '.join(sorted(want - got))}")
@@ -189,7 +191,7 @@ def unfreeze_source(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
     if not rec_path.is_file():
         _write(ctx, args["out"], {"kind": "govcloud/rollback-unfreeze", "note": "the migration never froze the source"})
         return ActionResult({"note": "the migration never froze the source; nothing to undo"})
-    rec = json.loads(rec_path.read_text(encoding="utf-8"))
+    rec = load_json(rec_path)
     db.set_read_only(endpoint(args["inventory"], rec["db_host"]), rec["database"], False)
     src = endpoint(args["inventory"], rec["source"])
     for u in rec["services_stopped"]:
@@ -204,7 +206,7 @@ def unfreeze_source(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
 def source_writable(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
     if not Path(args["freeze"]).is_file():
         return CheckResult(True, "the migration never froze the source: it serves as before")
-    rec = json.loads(Path(args["freeze"]).read_text(encoding="utf-8"))
+    rec = load_json(Path(args["freeze"]))
     refused, why = db.write_refused(endpoint(args["inventory"], rec["db_host"]), rec["database"])
     down = {u: s for u, s in _active(endpoint(args["inventory"], rec["source"]), rec["services_stopped"]).items()
             if s != "active"}

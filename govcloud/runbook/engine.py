@@ -21,12 +21,10 @@ from typing import Collection, Mapping
 from rich.console import Console
 from rich.table import Table
 
-from govcloud.errors import GovcloudError
-
 from . import registry
 from .calls import run_action, run_check
 from .context import RunContext
-from .errors import RunbookError, StepFailed
+from .errors import RunbookError
 from .journal import (BLOCKED, FAILED, JOURNAL, UNVERIFIED, VERIFIED, WAITING, Journal, read_journal, sha256_file,
                       step_states)
 from .lock import RunLock
@@ -164,6 +162,20 @@ def _execute(runbook: Runbook, params: dict[str, str], run_dir: Path, resume: bo
         journal.close()
 
 
+def _what(exc: Exception) -> str:
+    """One line for the journal and the terminal: govcloud's own errors as they are, anything else
+    (a bug, a built-in missing an argument) with its type, so a step never ends in a traceback."""
+    from govcloud.errors import GovcloudError
+
+    if isinstance(exc, GovcloudError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    if isinstance(exc, KeyError):
+        return f"missing {exc}: an argument in the step's `with:` or a field of a file it reads"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _run_step(ctx: RunContext, journal: Journal, head: str) -> RunOutcome | None:
     step = ctx.step
     assert step is not None
@@ -176,11 +188,13 @@ def _run_step(ctx: RunContext, journal: Journal, head: str) -> RunOutcome | None
         journal.append("step-end", step=step.id, result=result, detail=detail, evidence=evidence or [],
                        seconds=round(time.monotonic() - t0, 3))
 
+    # Any exception is a failed step, journaled with its message: never an `interrupted` run, and
+    # `--resume` retries the step. (KeyboardInterrupt is not an Exception: a killed run stays killed.)
     try:
         pre = run_check(ctx, step.precondition)
-    except (GovcloudError, OSError) as exc:
-        end(FAILED, {"phase": "precondition", "error": str(exc)})
-        console.print(f"{head}: [red]precondition error: {exc}[/red]")
+    except Exception as exc:  # noqa: BLE001
+        end(FAILED, {"phase": "precondition", "error": _what(exc)})
+        console.print(f"{head}: [red]precondition error: {_what(exc)}[/red]", highlight=False)
         return RunOutcome(ctx.run_dir, EXIT_ERROR, step.id, FAILED)
     if not pre.ok and pre.waiting:
         end(WAITING, {"phase": "precondition", "waiting_for": pre.detail})
@@ -192,17 +206,17 @@ def _run_step(ctx: RunContext, journal: Journal, head: str) -> RunOutcome | None
         return RunOutcome(ctx.run_dir, EXIT_FINDINGS, step.id, BLOCKED)
     try:
         result = run_action(ctx, step.action)
-    except (StepFailed, GovcloudError, OSError) as exc:
-        end(FAILED, {"phase": "action", "error": str(exc)})
-        console.print(f"{head}: [red]failed: {exc}[/red]")
+        evidence, missing = [], []
+        for rel in render(list(step.evidence), ctx.params):
+            p = ctx.path(rel)
+            if p.is_file():
+                evidence.append({"path": rel, "sha256": sha256_file(p), "bytes": p.stat().st_size})
+            else:
+                missing.append(rel)
+    except Exception as exc:  # noqa: BLE001
+        end(FAILED, {"phase": "action", "error": _what(exc)})
+        console.print(f"{head}: [red]failed: {_what(exc)}[/red]", highlight=False)
         return RunOutcome(ctx.run_dir, EXIT_ERROR, step.id, FAILED)
-    evidence, missing = [], []
-    for rel in render(list(step.evidence), ctx.params):
-        p = ctx.path(rel)
-        if p.is_file():
-            evidence.append({"path": rel, "sha256": sha256_file(p), "bytes": p.stat().st_size})
-        else:
-            missing.append(rel)
     if missing:
         end(FAILED, {"phase": "evidence", "error": f"declared evidence not written: {', '.join(missing)}",
                      "action": result.detail})
@@ -210,9 +224,9 @@ def _run_step(ctx: RunContext, journal: Journal, head: str) -> RunOutcome | None
         return RunOutcome(ctx.run_dir, EXIT_ERROR, step.id, FAILED)
     try:
         ver = run_check(ctx, step.verification)
-    except (GovcloudError, OSError) as exc:
-        end(FAILED, {"phase": "verification", "error": str(exc), "action": result.detail}, evidence)
-        console.print(f"{head}: [red]verification error: {exc}[/red]")
+    except Exception as exc:  # noqa: BLE001
+        end(FAILED, {"phase": "verification", "error": _what(exc), "action": result.detail}, evidence)
+        console.print(f"{head}: [red]verification error: {_what(exc)}[/red]", highlight=False)
         return RunOutcome(ctx.run_dir, EXIT_ERROR, step.id, FAILED)
     if not ver.ok:
         end(UNVERIFIED, {"phase": "verification", "why": ver.detail, "action": result.detail}, evidence)

@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from govcloud.containment import contained
 from govcloud.hosts.controls import ControlMap
 from govcloud.hosts.evidence import Evidence
 from govcloud.runbook.journal import sha256_file
@@ -184,8 +185,8 @@ def verify_package(out: Path) -> list[str]:
     doc = load_json(out / MANIFEST)
     check_output(doc, SCHEMA)
     problems = []
-    for f in doc["files"]:
-        p = out / f["path"]
+    for i, f in enumerate(doc["files"]):
+        p = contained(out, f["path"], file=out / MANIFEST, field=f"files[{i}].path")
         if not p.is_file():
             problems.append(f"{f['path']}: missing")
         elif sha256_file(p) != f["sha256"]:

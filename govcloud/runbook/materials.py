@@ -40,6 +40,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from govcloud.containment import contained
 from govcloud.contract.loader import load_contract
 from govcloud.contract.model import Contract
 from govcloud.errors import InputError, Issue
@@ -130,10 +131,11 @@ def _semantic(doc: YamlDocument) -> list[Issue]:
     return issues
 
 
-def _evidence(ev: dict[str, Any], base: Path) -> tuple[Evidence, str | None]:
-    """The evidence with its digest now, and a problem or None."""
+def _evidence(ev: dict[str, Any], base: Path, materials: Path, field: str) -> tuple[Evidence, str | None]:
+    """The evidence with its digest now, and a problem or None. A path that leaves ``base`` (``..``,
+    absolute, a symlink out) is an ``InputError`` naming ``materials`` and ``field``: never read."""
     if "certificate" in ev:
-        p = base / ev["certificate"]
+        p = contained(base, ev["certificate"], file=materials, field=f"{field}.certificate")
         if not p.is_file():
             return Evidence("certificate", ev["certificate"], None), f"certificate {ev['certificate']} not found"
         digest = sha256_file(p)
@@ -145,7 +147,7 @@ def _evidence(ev: dict[str, Any], base: Path) -> tuple[Evidence, str | None]:
             return (Evidence("certificate", ev["certificate"], digest),
                     f"{ev['certificate']} is not a certificate of sanitization (kind {CERTIFICATE_KIND})")
         return Evidence("certificate", ev["certificate"], digest, str(doc["certificate_id"])), None
-    p = base / ev["file"]
+    p = contained(base, ev["file"], file=materials, field=f"{field}.file")
     if not p.is_file():
         return Evidence("file", ev["file"], None), f"evidence file {ev['file']} not found"
     digest = sha256_file(p)
@@ -185,7 +187,7 @@ def checklist(materials: Path, *, contract: Contract, as_of: date, notice: date 
                                  f"got {done_on.isoformat()}", doc.line_of(("items", n, "done_on")))
         ev, problem = (None, None)
         if it.get("disposition"):
-            ev, problem = _evidence(it["evidence"], base)
+            ev, problem = _evidence(it["evidence"], base, Path(materials), f"items[{n}].evidence")
         if it.get("disposition") is None:
             status = OVERDUE if as_of > due.date else OPEN
         elif problem:

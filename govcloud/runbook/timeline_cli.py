@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from govcloud.cliargs import output_file
 from govcloud.console import make_console
 from govcloud.contract.loader import load_contract
 from govcloud.paths import DEFAULT_CONTRACT
@@ -38,7 +39,7 @@ def register_timeline(rsub: argparse._SubParsersAction) -> None:  # type: ignore
                         "provider's application; early-termination: the termination day (YYYY-MM-DD)")
     t.add_argument("--notice", metavar="DATE", help="the court's written notice to return materials (article 68)")
     t.add_argument("--format", choices=("table", "json", "ics"), default="table")
-    t.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    t.add_argument("--out", type=output_file, metavar="FILE", help="write to FILE instead of standard output")
     t.set_defaults(func=cmd_timeline)
 
 

@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from govcloud.errors import InputError
@@ -126,12 +126,9 @@ class Endpoint:
 
 def inventory_endpoints(inventory: Path) -> dict[str, Endpoint]:
     """Hosts of an Ansible YAML inventory (e.g. a lab's ``inventory.yml``) as endpoints."""
-    import yaml  # PyYAML ships with ansible-core
+    from govcloud.yamldoc import load_yaml
 
-    try:
-        doc = yaml.safe_load(Path(inventory).read_text())
-    except FileNotFoundError:
-        raise InputError.one(inventory, "", "inventory file not found") from None
+    doc = load_yaml(inventory, tags=frozenset({"!vault"})).data
     if not isinstance(doc, dict) or not isinstance(doc.get("all"), dict):
         raise InputError.one(inventory, "all", "expected an Ansible YAML inventory with an `all` group")
     out: dict[str, Endpoint] = {}
@@ -190,14 +187,22 @@ class Manifest:
 
     @classmethod
     def read(cls, path: Path) -> "Manifest":
+        """A manifest written by ``write``; each file's path must stay under ``root`` (relative, no
+        ``..``): it becomes an rsync file list on the host."""
+        from govcloud.jsondoc import load_json
+
+        d = load_json(path)
         try:
-            d = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(d["host"], d["root"], tuple(FileEntry(**f) for f in d["files"]), d.get("made_at", ""),
-                       d.get("hashing", {}))
-        except FileNotFoundError:
-            raise InputError.one(path, "", "manifest not found") from None
-        except (ValueError, KeyError, TypeError) as exc:
+            m = cls(d["host"], d["root"], tuple(FileEntry(**f) for f in d["files"]), d.get("made_at", ""),
+                    d.get("hashing", {}))
+        except (KeyError, TypeError, AttributeError) as exc:
             raise InputError.one(path, "", f"expected a govcloud transfer manifest ({exc})") from None
+        for i, f in enumerate(m.files):
+            parts = PurePosixPath(str(f.path)).parts
+            if not parts or parts[0] == "/" or ".." in parts or "\x00" in str(f.path):
+                raise InputError.one(path, f"files[{i}].path", f"expected a path relative to {m.root} that stays "
+                                                               f"under it, got {f.path!r}")
+        return m
 
 
 def _manifest_command(root: str, mode: str, workers: int, become: bool) -> str:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govcloud.errors import Issue
+from govcloud.errors import InputError, Issue
 from govcloud.paths import PROJECT_ROOT
 from govcloud.schemas import document_issues
 from govcloud.tenancy.errors import StackError
@@ -129,7 +129,7 @@ def validate_runtime_config(config: dict[str, Any], secret_keys: set[str], stack
     Secret values are replaced by ``{"secure": "[secret]"}`` before validation, so a
     plain-text password is an error naming its key.
     """
-    import json
+    from govcloud.jsondoc import parse_json
 
     values: dict[str, Any] = {}
     for key, raw in config.items():
@@ -141,9 +141,9 @@ def validate_runtime_config(config: dict[str, Any], secret_keys: set[str], stack
         value: Any = raw
         if isinstance(raw, str) and raw[:1] in "[{":
             try:
-                value = json.loads(raw)
-            except json.JSONDecodeError:
-                value = raw
+                value = parse_json(raw, Path(f"Pulumi.{stack}.yaml"))
+            except InputError:
+                value = raw  # left as text: the schema names the key
         values[key] = value
     doc = YamlDocument(Path(f"Pulumi.{stack}.yaml"), values, {})
     issues = _plaintext_secrets(doc)
