@@ -100,6 +100,8 @@ def _scalar(node: ScalarNode) -> Any:
     tag, text = node.tag, node.value
     if tag == _TAG + "int":
         digits = text.replace("_", "")
+        if len(digits) > 100:  # no real figure is this long; Python's int repr fails past 4,300 digits
+            return text  # left as text: the schema names the field and expects a number
         try:
             return int(digits, 0) if digits.lower().lstrip("+-").startswith(("0x", "0o", "0b")) else int(digits)
         except ValueError:  # a YAML 1.1 sexagesimal 1:30, or more digits than Python converts
