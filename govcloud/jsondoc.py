@@ -9,6 +9,7 @@ Accepted: a leading UTF-8 byte order mark (dropped), any valid JSON escapes.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,8 @@ from govcloud.textinput import read_text
 from govcloud.yamldoc import PathKey, YamlDocument, format_path
 
 _CONTAINERS = (dict, list)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # only a file with one needs the walk below
+_SURROGATE = re.compile("[\ud800-\udfff]")  # what json leaves of an escape with no partner
 _SIZE = "expected a number between 1e-100 and 1e100 in size, got "
 
 
@@ -140,7 +143,27 @@ def parse_json(text: str, path: Path, limits: Limits | None = None) -> Any:
         raise InputError.one(path, "", limits.too_deep(limits.max_depth + 1)) from None
     if type(data) in _CONTAINERS and (why := _shape_issue(data, limits)) is not None:
         raise InputError.one(path, "", why)
+    if _SURROGATE_ESCAPE.search(text) and (where := _lone_surrogate(data)) is not None:
+        raise InputError.one(path, where, "expected text of Unicode characters, got an unpaired surrogate "
+                                          "escape such as \\ud800")
     return data
+
+
+def _lone_surrogate(data: Any) -> str | None:
+    """The JSON path of the first string (or key) holding an unpaired surrogate, else None."""
+    stack: list[tuple[PathKey, Any]] = [((), data)]
+    while stack:
+        at, node = stack.pop()
+        if type(node) is str:
+            if _SURROGATE.search(node):
+                return format_path(at)
+        elif type(node) in _CONTAINERS:
+            items = node.items() if type(node) is dict else enumerate(node)
+            for k, v in items:
+                if type(k) is str and _SURROGATE.search(k):
+                    return format_path(at)
+                stack.append((at + (k,), v))
+    return None
 
 
 def json_issues(file: str | Path, data: Any, schema_name: str) -> list[Issue]:

@@ -13,6 +13,7 @@ gigabytes: a scalar alias adds one value, never a structure. Size, depth and nod
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,6 +32,7 @@ from govcloud.textinput import read_text
 PathKey = tuple[str | int, ...]
 
 _TAG = "tag:yaml.org,2002:"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CORE_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp"))
 
 
@@ -132,7 +134,7 @@ class _Builder:
                 if not isinstance(key_node, ScalarNode):
                     raise InputError.one(self.file, format_path(path), "mapping keys must be plain scalars",
                                          key_node.start_mark.line + 1)
-                key = str(key_node.value)
+                key = self._text(key_node, path)
                 if key == "<<":
                     raise InputError.one(self.file, format_path(path), "YAML merge keys are not supported",
                                          key_node.start_mark.line + 1)
@@ -143,7 +145,17 @@ class _Builder:
             return out
         if isinstance(node, SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        self._text(node, path)
         return _scalar(node)
+
+    def _text(self, node: ScalarNode, path: PathKey) -> str:
+        """A scalar's text; a surrogate (``"\\ud800"``: not a character, and unprintable) is an error."""
+        text = str(node.value)
+        if _SURROGATE.search(text):
+            raise InputError.one(self.file, format_path(path), "expected text of Unicode characters, got a "
+                                 "surrogate escape such as \\ud800 (write \\U0001F600 for characters "
+                                 "beyond U+FFFF)", node.start_mark.line + 1)
+        return text
 
 
 def load_yaml(file: str | Path, *, tags: frozenset[str] = frozenset()) -> YamlDocument:

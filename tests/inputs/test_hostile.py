@@ -324,3 +324,18 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(monkeypat
     monkeypatch.setenv("GOVCLOUD_DEBUG", "1")
     assert main(["deadline", "--from", "2025-06-03", "--days", "3"]) == 1
     assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_surrogate_escapes(tmp_path: Path) -> None:
+    """An unpaired surrogate is no character: printed or written as UTF-8 it would fail later, far from
+    the file. A pair in JSON is a character (json.dumps writes emoji that way) and stays accepted."""
+    f = tmp_path / "x.json"
+    f.write_text('{"hosts": {"a\\ud800": 1}}')
+    with pytest.raises(InputError, match=r"x.json: hosts: expected text of Unicode characters, got an unpaired"):
+        load_json(f)
+    f.write_text(json.dumps({"name": "张三 😀"}))  # ASCII-escaped, the emoji as a surrogate pair
+    assert load_json(f) == {"name": "张三 😀"}
+    y = tmp_path / "x.yaml"
+    y.write_text('a:\n  b: "x\\ud800"\n')
+    with pytest.raises(InputError, match=r"x.yaml:2: a.b: expected text of Unicode characters, got a surrogate"):
+        load_yaml(y)
