@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from govcloud.cliargs import output_file
 from govcloud.paths import PROJECT_ROOT
 
 FORMATS = ("table", "json", "junit", "markdown")
@@ -23,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     "and the harden evidence). Exit 0 compliant and no drift, 2 findings, 1 error.")
     p.add_argument("--stack", default="prod")
     p.add_argument("--state", type=Path, required=True, metavar="EXPORT.json",
-                   help="`pulumi stack export` of the deployed stack (deployment version 3)")
+                   help="`pulumi stack export` of the deployed stack (deployment version 3); an export of another "
+                        "stack or project is refused")
     p.add_argument("--declared", type=Path, metavar="PLAN_EXPORT.json",
                    help="what `govcloud plan --export-state` saved; default: run the program offline now")
     p.add_argument("--evidence", type=Path, metavar="EVIDENCE.json", help="`govcloud harden` evidence")
@@ -32,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--amendment", type=Path, action="append", default=[], metavar="FILE")
     p.add_argument("--ignore", type=Path, metavar="FILE", help="accepted findings, each with reason and expiry")
     p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("--output", type=output_file, metavar="FILE", help="write the report here instead of stdout")
     p.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, metavar="DIR")
     p.set_defaults(func=run)
 
@@ -65,12 +67,14 @@ def run(args: argparse.Namespace) -> int:
     from govcloud.checks.ignore import load_ignore
     from govcloud.checks.writers import print_table, write_json, write_junit, write_markdown
     from govcloud.state.export import read_export
+    from govcloud.state.identity import stack_identity
 
     project_dir = args.project_dir.resolve()
     contract, contracted, on = contract_for_stack(project_dir, args.stack, list(args.amendment), args.on)
-    deployed = read_export(args.state)
+    identity = stack_identity(project_dir, args.stack)  # both files must be this stack's
+    deployed = read_export(args.state, identity)
     if args.declared:
-        declared = read_export(args.declared)
+        declared = read_export(args.declared, identity)
     else:
         from govcloud.state.mockexport import declared_deployment
 

@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        description="Per line item: quantity and monthly and term cost before and after the change, "
                                    "and whether it takes the tenancy over the contract (needs a supplementary "
                                    "agreement) or under it. Exit 0 within the contract, 2 over or under, 1 error.")
-    p.add_argument("--preview", type=Path, required=True, metavar="PREVIEW.json")
+    p.add_argument("--preview", type=Path, required=True, metavar="PREVIEW.json",
+                   help="`pulumi preview --json` of the stack; a preview of another stack or project is refused")
     p.add_argument("--stack", default="prod")
     p.add_argument("--on", type=parse_date, metavar="DATE")
     p.add_argument("--amendment", type=Path, action="append", default=[], metavar="FILE")
@@ -45,9 +46,17 @@ def emit(report, fmt: str) -> int:  # type: ignore[no-untyped-def]
 def run(args: argparse.Namespace) -> int:
     from govcloud.checks.commands import contract_for_stack
     from govcloud.checks.diff import from_preview
+    from govcloud.errors import InputError
+    from govcloud.state.identity import stack_identity
     from govcloud.state.preview import read_preview
 
-    contract, contracted, on = contract_for_stack(args.project_dir.resolve(), args.stack, list(args.amendment),
-                                                  args.on)
-    report = from_preview(read_preview(args.preview), contract.number, contracted, on)
+    project_dir = args.project_dir.resolve()
+    contract, contracted, on = contract_for_stack(project_dir, args.stack, list(args.amendment), args.on)
+    preview = read_preview(args.preview, stack_identity(project_dir, args.stack))  # a preview of this stack only
+    if preview.unlisted_sames:
+        raise InputError.one(args.preview, "steps", f"expected a step for every resource (`pulumi preview --json "
+                                                    f"--show-sames`): changeSummary counts {preview.unlisted_sames} "
+                                                    f"unchanged resources the steps do not list, and the quantities "
+                                                    f"before and after need them")
+    report = from_preview(preview, contract.number, contracted, on)
     return emit(report, args.format)

@@ -5,16 +5,25 @@ another version, duplicate URNs, an unknown resource field — is an error namin
 the JSON path and what was expected. Secret values are replaced by ``[secret]`` on read.
 A non-empty ``pending_operations`` (an interrupted ``pulumi up``) is kept for the checks:
 such a state cannot be trusted.
+
+Two kinds of resource the real CLI writes are not deployed as they stand and are kept apart
+from ``resources``: an old copy marked ``delete: true`` (replaced, its deletion still pending;
+it may share its URN with the live copy, as Pulumi's own integrity check allows) and one marked
+``pendingReplacement`` (deleted for a delete-before-replace, not yet created again).
+
+Given the expected ``StackIdentity``, an export whose URNs name another stack or project is
+refused (``govcloud.state.identity``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from govcloud.errors import InputError, Issue
 from govcloud.jsondoc import json_issues, load_json
+from govcloud.state.identity import StackIdentity, require_identity
 from govcloud.state.secrets import redact
 
 SCHEMA = "pulumi-deployment-v3.schema.json"
@@ -58,6 +67,8 @@ class StateResource:
     outputs: Mapping[str, Any] = field(default_factory=dict)
     index: int = 0  # position in deployment.resources
     name: str = ""  # the logical name, from the URN
+    external: bool = False  # read with `.get`: its lifecycle is not Pulumi's
+    init_errors: tuple[str, ...] = ()  # created, but the provider reported it did not initialise
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -86,6 +97,8 @@ class Deployment:
     time: str
     resources: tuple[StateResource, ...]
     pending_operations: tuple[PendingOperation, ...]
+    pending_deletes: tuple[StateResource, ...] = ()  # `delete: true`: replaced, not yet deleted
+    pending_replacements: tuple[StateResource, ...] = ()  # `pendingReplacement`: deleted, not yet recreated
 
     def by_urn(self) -> dict[str, StateResource]:
         return {r.urn: r for r in self.resources}
@@ -98,18 +111,34 @@ def _resource(raw: Mapping[str, Any], index: int, name: str) -> StateResource:
     return StateResource(
         urn=raw["urn"], type=raw["type"], custom=bool(raw.get("custom", False)), id=raw.get("id"),
         parent=raw.get("parent"), provider=raw.get("provider"), inputs=redact(raw.get("inputs") or {}),
-        outputs=redact(raw.get("outputs") or {}), index=index, name=name,
+        outputs=redact(raw.get("outputs") or {}), index=index, name=name, external=bool(raw.get("external")),
+        init_errors=tuple(raw.get("initErrors") or ()),
     )
 
 
-def read_export(file: str | Path) -> Deployment:
-    """Read and check a ``pulumi stack export`` file (version 3 only)."""
+def read_export(file: str | Path, expected: StackIdentity | None = None) -> Deployment:
+    """Read and check a ``pulumi stack export`` file (version 3 only); with ``expected``, refuse
+    one whose URNs name another stack or project."""
     path = Path(file)
-    return parse_export(load_json(path), path)
+    return parse_export(load_json(path), path, expected)
 
 
-def parse_export(data: Any, path: Path) -> Deployment:
-    """Check already-parsed export data (``path`` names it in errors)."""
+def urn_fields(dep: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every (JSON path, URN) naming this stack's own resources: each resource's URN, parent and
+    provider reference, and each pending operation's resource. Aliases are left out: they may
+    name a stack or project the resource was moved from."""
+    for i, raw in enumerate(dep.get("resources") or ()):
+        yield f"deployment.resources[{i}].urn", raw["urn"]
+        for key in ("parent", "provider"):
+            if raw.get(key):
+                yield f"deployment.resources[{i}].{key}", raw[key]
+    for i, op in enumerate(dep.get("pending_operations") or ()):
+        yield f"deployment.pending_operations[{i}].resource.urn", op["resource"]["urn"]
+
+
+def parse_export(data: Any, path: Path, expected: StackIdentity | None = None) -> Deployment:
+    """Check already-parsed export data (``path`` names it in errors); with ``expected``, refuse
+    data whose URNs name another stack or project."""
     if not isinstance(data, dict):
         raise InputError.one(path, "", f"expected a JSON object with 'version' and 'deployment', got {type(data).__name__}")
     version = data.get("version")
@@ -120,16 +149,22 @@ def parse_export(data: Any, path: Path) -> Deployment:
     if issues:
         raise InputError(issues[:20])
     dep = data["deployment"]
+    if expected is not None:
+        require_identity(path, urn_fields(dep), expected)
     raws = dep.get("resources") or []
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # URN -> the resource holding it that is not marked `delete: true`
     problems: list[Issue] = []
     urns: list[Urn] = []
     for i, raw in enumerate(raws):
         urn = raw["urn"]
-        if urn in seen:
+        if raw.get("delete"):
+            pass  # an old copy awaiting deletion may repeat its replacement's URN
+        elif urn in seen:
             problems.append(Issue(str(path), f"deployment.resources[{i}].urn",
-                                  f"expected unique URNs; {urn} is also deployment.resources[{seen[urn]}]"))
-        seen.setdefault(urn, i)
+                                  f"expected unique URNs; {urn} is also deployment.resources[{seen[urn]}] "
+                                  f"(only copies marked `delete: true` may repeat a URN)"))
+        else:
+            seen[urn] = i
         parsed = Urn.parse(urn)
         urns.append(parsed)
         if parsed.type != raw["type"]:
@@ -137,12 +172,17 @@ def parse_export(data: Any, path: Path) -> Deployment:
                                   f"expected the type in the URN ({parsed.type}), got {raw['type']}"))
     if problems:
         raise InputError(problems[:20])
-    resources = tuple(_resource(raw, i, u.name) for i, (raw, u) in enumerate(zip(raws, urns)))
+    live: list[StateResource] = []
+    deletes: list[StateResource] = []
+    replacements: list[StateResource] = []
+    for i, (raw, u) in enumerate(zip(raws, urns)):
+        r = _resource(raw, i, u.name)
+        (deletes if raw.get("delete") else replacements if raw.get("pendingReplacement") else live).append(r)
     stack = project = ""
-    if resources:
-        first = Urn.parse(resources[0].urn)
-        stack, project = first.stack, first.project
+    if urns:
+        stack, project = urns[0].stack, urns[0].project
     pending = tuple(PendingOperation(op["type"], op["resource"]["urn"], op["resource"]["type"])
                     for op in dep.get("pending_operations") or [])
     manifest = dep["manifest"]
-    return Deployment(path, stack, project, manifest.get("version", ""), manifest.get("time", ""), resources, pending)
+    return Deployment(path, stack, project, manifest.get("version", ""), manifest.get("time", ""), tuple(live),
+                      pending, tuple(deletes), tuple(replacements))

@@ -5,6 +5,12 @@ also keeps each registration's URN, parent, provider and raw inputs, with secret
 marked. ``deployment_document`` turns them into a version 3 deployment: URNs in Pulumi's
 form, the root stack, default provider resources, ``custom``, ``parent``, ``provider``,
 ``inputs`` and ``outputs``. Secret values are written as opaque ciphertext, never in clear.
+
+URNs are written as the engine writes them, not as the SDK's mock makes them: the engine
+qualifies a type with its parent's whole qualified type, except under the root stack, whose type
+it leaves out (``urn:pulumi:prod::govcloud::govcloud:compute:HostFleet::fleet``; pulumi/pulumi
+``pkg/resource/stack/snapshot/integrity.go``), while the mock prefixes the parent's last type
+(``pulumi:pulumi:Stack$govcloud:compute:HostFleet``).
 """
 
 from __future__ import annotations
@@ -81,6 +87,27 @@ def _seal(value: Any, path: str) -> Any:
     return value
 
 
+def engine_urns(registrations: list[Registration]) -> dict[str, str]:
+    """Mock URN -> the URN the engine gives the same registration (parents register before children)."""
+    qualified: dict[str, str] = {}  # mock URN -> engine qualified type
+    out: dict[str, str] = {}
+    for reg in registrations:
+        parent = qualified.get(reg.parent) if reg.parent else None
+        qt = reg.type if parent is None or parent == STACK_TYPE else f"{parent}${reg.type}"
+        qualified[reg.urn] = qt
+        stack_project = "::".join(reg.urn.split("::")[:2])
+        out[reg.urn] = f"{stack_project}::{qt}::{reg.name}"
+    return out
+
+
+def _ref(mapping: dict[str, str], ref: str) -> str:
+    """A URN, or a provider reference ``URN::ID``, with its URN as the engine writes it."""
+    if ref in mapping:
+        return mapping[ref]
+    urn, sep, rid = ref.rpartition("::")
+    return f"{mapping[urn]}::{rid}" if sep and urn in mapping else ref
+
+
 def _package(type_token: str) -> str:
     return type_token.split(":", 1)[0]
 
@@ -97,6 +124,7 @@ def deployment_document(monitor: RecordingMonitor, stack: str, project: str,
                         time: datetime | None = None) -> dict[str, Any]:
     """A ``pulumi stack export`` (version 3) of what the mock run registered."""
     registrations = monitor.registrations
+    real = engine_urns(registrations)
     root_urn = f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
     resources: list[dict[str, Any]] = []
     stack_outputs = {k: ({SIG_KEY: SECRET_SIG, "ciphertext": _ciphertext(f"outputs.{k}")} if k in secret_outputs
@@ -119,32 +147,35 @@ def deployment_document(monitor: RecordingMonitor, stack: str, project: str,
     for reg in registrations:
         if reg.type == STACK_TYPE:
             continue
-        inputs = _seal(reg.inputs, f"{reg.urn}.inputs")
-        entry: dict[str, Any] = {"urn": reg.urn, "custom": reg.custom, "type": reg.type}
+        urn = real.get(reg.urn, reg.urn)
+        inputs = _seal(reg.inputs, f"{urn}.inputs")
+        entry: dict[str, Any] = {"urn": urn, "custom": reg.custom, "type": reg.type}
         if reg.custom:
             entry["id"] = reg.id
-        entry["parent"] = reg.parent or root_urn
+        entry["parent"] = _ref(real, reg.parent) if reg.parent else root_urn
         if reg.custom:
             entry["inputs"] = inputs
             entry["outputs"] = {**inputs, "id": reg.id} if reg.id else dict(inputs)
-            entry["provider"] = reg.provider or providers.get(_package(reg.type), "")
+            entry["provider"] = _ref(real, reg.provider) if reg.provider else providers.get(_package(reg.type), "")
             if not entry["provider"]:
                 del entry["provider"]
         else:
             if reg.inputs:
                 entry["inputs"] = inputs
-            entry["outputs"] = _seal(monitor.outputs.get(reg.urn, {}), f"{reg.urn}.outputs")
+            entry["outputs"] = _seal(monitor.outputs.get(reg.urn, {}), f"{urn}.outputs")
         if reg.dependencies:
-            entry["dependencies"] = reg.dependencies
+            entry["dependencies"] = [_ref(real, d) for d in reg.dependencies]
         resources.append(entry)
     when = (time or datetime.now(timezone.utc)).isoformat()
+    version = f"v{metadata.version('pulumi')}"
     return {
         "version": 3,
         "deployment": {
-            "manifest": {"time": when, "magic": hashlib.sha256(when.encode()).hexdigest(),
-                         "version": f"v{metadata.version('pulumi')}"},
+            # the engine's magic cookie is the SHA-256 of the version (pkg/resource/deploy Manifest.NewMagic)
+            "manifest": {"time": when, "magic": hashlib.sha256(version.encode()).hexdigest(), "version": version},
             "secrets_providers": {"type": "passphrase", "state": {"salt": "v1:govcloud-offline-plan"}},
             "resources": resources,
+            "metadata": {},  # SnapshotMetadataV1: a struct, so `omitempty` never leaves it out
         },
     }
 

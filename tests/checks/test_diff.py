@@ -103,3 +103,19 @@ def test_plan_against_an_export_computes_the_steps_offline(prod_doc: dict, tmp_p
     assert report["steps"]["create"] == 1 and report["steps"]["update"] == 1
     vcpu = next(i for i in report["items"] if i["id"] == "vcpu")
     assert (vcpu["before"], vcpu["after"], vcpu["status_before"], vcpu["status_after"]) == ("1600", "1800", "under", "ok")
+
+
+def test_a_preview_of_another_stack_is_refused(prod_doc: dict, tmp_path: Path) -> None:
+    preview = write(tmp_path, "preview.json", raise_cores(prod_doc, 2000))
+    out = govcloud("diff", "--stack", "lab", "--preview", str(preview), "--format", "json")
+    assert out.returncode == 1 and out.stdout == ""
+    assert f"{preview}: steps[0].urn: expected a URN of stack 'lab' of project 'govcloud'" in out.stderr
+    assert "of stack 'prod' of project 'govcloud'" in out.stderr
+
+
+def test_a_preview_without_the_unchanged_resources_is_refused(prod_doc: dict, tmp_path: Path) -> None:
+    doc = raise_cores(prod_doc, 2000)
+    doc["steps"] = [s for s in doc["steps"] if s["op"] != "same"]  # `pulumi preview --json` without --show-sames
+    preview = write(tmp_path, "preview.json", doc)
+    out = govcloud("diff", "--preview", str(preview))
+    assert out.returncode == 1 and f"{preview}: steps: expected a step for every resource" in out.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks.conftest import check_json, find, govcloud, resources
+from tests.checks.conftest import ROOT, check_json, find, govcloud, resources
 
 
 def test_truncated_json_names_file_and_position(prod_export: Path, tmp_path: Path) -> None:
@@ -87,3 +87,47 @@ def test_secrets_never_appear_in_any_output(edited, prod_export: Path, fmt: str,
     for text in (out.stdout, out.stderr):
         assert SECRET_CIPHER not in text and SECRET_PLAIN not in text
     assert "hearing-web-07" in out.stdout
+
+
+# ------------------------------------------------------------------ whose state: another stack or project
+def test_the_lab_export_given_for_prod_is_refused(prod_export: Path, tmp_path: Path) -> None:
+    lab = tmp_path / "lab-export.json"
+    assert govcloud("plan", "--stack", "lab", "--export-state", str(lab), "--format", "json").returncode == 2
+    report = tmp_path / "check.json"
+    out = govcloud("check", "--stack", "prod", "--state", str(lab), "--declared", str(lab), "--format", "json",
+                   "--output", str(report))
+    assert out.returncode == 1 and not report.exists() and out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert (f"{lab}: deployment.resources[0].urn: expected a URN of stack 'prod' of project 'govcloud' "
+            f"({ROOT / 'Pulumi.yaml'} and --stack), got urn:pulumi:lab::govcloud::") in out.stderr
+    assert "of stack 'lab' of project 'govcloud'" in out.stderr
+
+
+def test_one_urn_of_another_project_is_refused(edited, prod_export: Path) -> None:
+    def foreign(doc: dict) -> None:
+        r = find(doc, "::hearing-web-03")
+        r["urn"] = r["urn"].replace("::govcloud::", "::othergov::", 1)
+
+    state = edited(foreign)
+    index = next(i for i, r in enumerate(resources(json.loads(state.read_text()))) if "othergov" in r["urn"])
+    code, report, err = check_json(state, prod_export)
+    assert code == 1 and report == {}
+    assert f"{state}: deployment.resources[{index}].urn: expected a URN of stack 'prod' of project 'govcloud'" in err
+    assert "of stack 'prod' of project 'othergov'" in err and "more URNs" not in err
+
+
+def test_a_parent_in_another_stack_is_refused(edited, prod_export: Path) -> None:
+    def reparent(doc: dict) -> None:
+        r = find(doc, "::hearing-web-04")
+        r["parent"] = r["parent"].replace("urn:pulumi:prod::", "urn:pulumi:staging::", 1)
+
+    state = edited(reparent)
+    code, _report, err = check_json(state, prod_export)
+    assert code == 1 and ".parent: expected a URN of stack 'prod'" in err and "of stack 'staging'" in err
+
+
+def test_a_declared_export_of_another_stack_is_refused(prod_export: Path, tmp_path: Path) -> None:
+    lab = tmp_path / "lab-declared.json"
+    assert govcloud("plan", "--stack", "lab", "--export-state", str(lab), "--format", "json").returncode == 2
+    code, _report, err = check_json(prod_export, lab)
+    assert code == 1 and f"{lab}: deployment.resources[0].urn: expected a URN of stack 'prod'" in err
