@@ -23,7 +23,7 @@ from govcloud.state.export import Deployment, StateResource
 from govcloud.state.preview import Preview
 
 SCHEMA = "diff.schema.json"
-DELETES = {"delete", "delete-replaced", "discard-replaced", "read-discard"}
+DELETES = {"delete", "delete-replaced", "discard", "discard-replaced", "read-discard"}
 
 
 def _status(qty: Decimal, contracted: Decimal) -> str:
@@ -88,14 +88,17 @@ def diff_tallies(source: str, contract_number: str, contracted: Mapping[str, Any
 
 
 def from_preview(preview: Preview, contract_number: str, contracted: Mapping[str, Any], on: date) -> DiffReport:
-    """Before: every step's old state; after: every step's new state, deletions dropped."""
+    """Before: every step's old state; after: every step's new state, deletions dropped. A proposed
+    change is counted from the program's inputs; a refresh step's new state from its outputs, which
+    are what the cloud holds now (the drift a ``pulumi refresh --preview-only`` finds)."""
     before = [s.old for s in preview.steps if s.old is not None]
     before += [s.new for s in preview.steps if s.old is None and s.op in ("same", "read") and s.new is not None]
-    after = [s.new for s in preview.steps if s.new is not None and s.op not in DELETES]
+    after = [s.new for s in preview.steps if s.new is not None and s.op not in DELETES and s.op != "refresh"]
     after += [s.old for s in preview.steps if s.new is None and s.op == "same" and s.old is not None]
+    refreshed = [s.new for s in preview.steps if s.new is not None and s.op == "refresh"]
     steps = Counter(s.op for s in preview.steps)
-    return diff_tallies(str(preview.source), contract_number, contracted, on,
-                        tally(_counted(before, "deployed")), tally(_counted(after, "declared")), steps)
+    return diff_tallies(str(preview.source), contract_number, contracted, on, tally(_counted(before, "deployed")),
+                        tally(_counted(after, "declared") + _counted(refreshed, "deployed")), steps)
 
 
 def _differs(declared: StateResource, deployed: StateResource) -> bool:

@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         "the declared side for `govcloud check --declared`")
     p.add_argument("--against", type=Path, metavar="EXPORT.json",
                    help="instead of the compliance table, the steps `pulumi preview` would take from this "
-                        "`pulumi stack export`, priced against the contract (as `govcloud diff`)")
+                        "`pulumi stack export` (of this stack: another stack's is refused), priced against the "
+                        "contract (as `govcloud diff`)")
     p.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, metavar="DIR",
                    help="directory holding Pulumi.<stack>.yaml (default: the project)")
     p.set_defaults(func=run_plan)
@@ -77,7 +78,10 @@ def run_plan(args: argparse.Namespace) -> int:
             run, export_doc = export_mock_run(args.stack, project_dir)
         declared = parse_export(export_doc, Path(f"<program {args.stack}>"))
         on = settings.on or contract.term_start
-        diff = from_states(read_export(args.against), declared, contract.number, contracted, on)
+        from govcloud.state.identity import stack_identity
+
+        deployed = read_export(args.against, stack_identity(project_dir, args.stack))  # this stack's export only
+        diff = from_states(deployed, declared, contract.number, contracted, on)
         return emit(diff, "json" if args.format == "json" else "markdown")
     report = build_report(run, contract, contracted)
     if args.outputs:

@@ -131,3 +131,9 @@ def test_a_declared_export_of_another_stack_is_refused(prod_export: Path, tmp_pa
     assert govcloud("plan", "--stack", "lab", "--export-state", str(lab), "--format", "json").returncode == 2
     code, _report, err = check_json(prod_export, lab)
     assert code == 1 and f"{lab}: deployment.resources[0].urn: expected a URN of stack 'prod'" in err
+
+
+def test_plan_against_an_export_of_another_stack_is_refused(prod_export: Path) -> None:
+    out = govcloud("plan", "--stack", "lab", "--against", str(prod_export), "--format", "json")
+    assert out.returncode == 1 and out.stdout == "" and "Traceback" not in out.stderr
+    assert f"{prod_export}: deployment.resources[0].urn: expected a URN of stack 'lab' of project 'govcloud'" in out.stderr

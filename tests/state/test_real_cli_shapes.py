@@ -283,8 +283,6 @@ def test_diff_reads_the_refresh_preview() -> None:
     assert json.loads(out.stdout)["steps"] == {"refresh": 47, "same": 1}
 
 
-@pytest.mark.xfail(strict=True, reason="govcloud/checks/diff.py counts a step's new state by its inputs; a refresh "
-                                       "changes the outputs (the cloud's values), so drift found by refresh is not priced")
 def test_diff_prices_the_drift_a_refresh_preview_finds() -> None:
     out = govcloud("diff", "--stack", "lab", "--preview", str(LAB_REFRESH), "--format", "json")
     report = json.loads(out.stdout)
