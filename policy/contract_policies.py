@@ -1,20 +1,22 @@
 """CrossGuard policies for contract 2025095, evaluated at ``pulumi preview``/``up``.
 
-They count through the same mapping as ``govcloud plan`` (``govcloud.plan.mapping``):
+They count through the ledger's counting table (``govcloud.ledger.counting``), read what is
+contracted through its day rule and judge through its one judgement, as ``govcloud plan``,
+``check`` and ``diff`` do:
 * ``quotas-not-below-contract`` — quotas and subscriptions at least the contracted
   quantity (article 2: 数量上不低于以下最低要求);
 * ``allocation-within-contract`` — nothing declared or allocated above the contract
   unless an amendment (补充协议, article 7) raises it;
 * ``hosts-carry-contracted-addons`` — every instance carries its role's add-ons.
 
-Policy config (optional): ``contract`` (path), ``amendments`` (paths), ``on`` (YYYY-MM-DD).
+Policy config (optional): ``contract`` (path), ``amendments`` (paths), ``on`` (YYYY-MM-DD; without
+it, the ledger's rule: today clipped to the term).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,11 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from govcloud.plan.mapping import INSTANCE, META_ADDONS, META_ROLE, MappingError, Resource, tally
+from govcloud.ledger import judgement
+from govcloud.ledger.counting import INSTANCE, META_ADDONS, META_ROLE, MappingError, Resource, tally
+from govcloud.ledger.day import ContractSource
+from govcloud.ledger.day import contracted as ledger_contracted
+from govcloud.ledger.judgement import Status
 from govcloud.tenancy.addons import required_addons
 
 CONFIG_SCHEMA = PolicyConfigSchema(properties={
@@ -40,21 +46,18 @@ CONFIG_SCHEMA = PolicyConfigSchema(properties={
 
 
 @lru_cache(maxsize=8)
-def _contracted(contract_path: str, amendments: tuple[str, ...], on: str) -> dict[str, Any]:
-    from govcloud.contract import DEFAULT_CONTRACT, load_amendment, load_contract
-    from govcloud.contract.amendments import contracted_on
+def _contracted(contract_path: str, amendments: tuple[str, ...], on: str, today: date) -> dict[str, Any]:
+    from govcloud.contract import DEFAULT_CONTRACT
 
-    contract = load_contract(Path(contract_path) if contract_path else DEFAULT_CONTRACT)
-    if not amendments:
-        return {li.id: li for li in contract.line_items}
-    day = date.fromisoformat(on) if on else contract.term_start
-    return dict(contracted_on(contract, [load_amendment(Path(a)) for a in amendments], day))
+    source = ContractSource(Path(contract_path) if contract_path else DEFAULT_CONTRACT,
+                            tuple(Path(a) for a in amendments), date.fromisoformat(on) if on else None)
+    return dict(ledger_contracted(source, today=today).items)
 
 
 def contracted_items(config: Mapping[str, Any]) -> dict[str, Any]:
     """Line items in force for the policy config (the seed contract by default)."""
     return _contracted(str(config.get("contract", "")), tuple(config.get("amendments", ())),
-                       str(config.get("on", "")))
+                       str(config.get("on", "")), date.today())
 
 
 def _stack_tally(args: StackValidationArgs, report_violation: ReportViolation):  # type: ignore[no-untyped-def]
@@ -71,9 +74,9 @@ def validate_quotas(args: StackValidationArgs, report_violation: ReportViolation
     if counted is None:
         return
     for item_id, li in contracted_items(args.get_config()).items():
-        declared = counted.total(item_id, "provision") or Decimal(0)
-        if declared < li.quantity:
-            report_violation(f"{item_id} ({li.name_zh}, {li.clause}): provisioned {declared} {li.unit}, "
+        declared = counted.total(item_id, "provision")
+        if judgement.provision(li.quantity, declared) is Status.UNDER:
+            report_violation(f"{item_id} ({li.name_zh}, {li.clause}): provisioned {declared or 0} {li.unit}, "
                              f"contract requires at least {li.quantity} {li.unit}", None)
 
 
@@ -86,9 +89,9 @@ def validate_allocation(args: StackValidationArgs, report_violation: ReportViola
     for item_id in sorted(counted.items() - set(contracted)):
         report_violation(f"{item_id}: declared but not a line item of the contract", None)
     for item_id, li in contracted.items():
-        for basis in ("provision", "allocation"):
+        for basis, judge in (("provision", judgement.provision), ("allocation", judgement.allocation)):
             total = counted.total(item_id, basis)
-            if total is not None and total > li.quantity:
+            if judge(li.quantity, total) is Status.OVER:
                 report_violation(f"{item_id} ({li.name_zh}, {li.clause}): {basis} {total} {li.unit} exceeds "
                                  f"the contracted {li.quantity} {li.unit}; needs an amendment (补充协议, article 7)",
                                  None)

@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="what `govcloud plan --export-state` saved; default: run the program offline now")
     p.add_argument("--evidence", type=Path, metavar="EVIDENCE.json", help="`govcloud harden` evidence")
     p.add_argument("--on", type=parse_date, metavar="DATE",
-                   help="the day to check against (default: today, clipped to the term)")
+                   help="the day to check against (default: the stack's govcloud:on, else today clipped to the "
+                        "term)")
     p.add_argument("--amendment", type=Path, action="append", default=[], metavar="FILE")
     p.add_argument("--ignore", type=Path, metavar="FILE", help="accepted findings, each with reason and expiry")
     p.add_argument("--format", choices=FORMATS, default="table")
@@ -39,23 +40,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def _on(term_start: date, term_end: date, given: date | None) -> date:
-    if given is not None:
-        return given
-    return min(max(date.today(), term_start), term_end)
-
-
 def contract_for_stack(project_dir: Path, stack: str, amendments: list[Path], on: date | None):  # type: ignore[no-untyped-def]
-    """The stack's contract, the items in force on the day (stack and command-line amendments), and that day."""
-    from govcloud.contract import apply_amendments, load_amendment, load_contract
+    """The stack's contract, the items in force on the day and that day, from the ledger: ``on`` (the
+    command line's), else the stack's ``govcloud:on``, else today clipped to the term; the stack's
+    amendments, then ``amendments``, applied (articles 7, 77, 79)."""
+    from govcloud.ledger.day import contracted
     from govcloud.tenancy.config import read_stack_config, settings_from_config, stack_file
 
     config = read_stack_config(project_dir, stack)
     settings = settings_from_config(config.data, stack, str(stack_file(project_dir, stack)), project_dir)
-    contract = load_contract(settings.contract_path)
-    amended = apply_amendments(contract, [load_amendment(f) for f in list(settings.amendments) + amendments])
-    day = _on(contract.term.start, contract.term.end, on)
-    return contract, amended.items_on(day), day
+    in_force = contracted(settings, on, amendments)  # not tenancy.model: check needs no host or network plan
+    return in_force.contract, dict(in_force.items), in_force.on
 
 
 def run(args: argparse.Namespace) -> int:

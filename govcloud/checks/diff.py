@@ -3,7 +3,9 @@ and term cost before and after, and whether it takes the tenancy over the contra
 needs a supplementary agreement, articles 7, 77, 79) or under it (article 2).
 
 From a ``pulumi preview --json`` digest, or offline from the program and a state export
-(``govcloud plan --against``). Counting goes through the one mapping.
+(``govcloud plan --against``). Counting goes through the ledger's counting table, and the
+verdict before and after is the ledger's one judgement: what is provided under or over the
+contract, and what the hosts allocate over it.
 """
 
 from __future__ import annotations
@@ -17,17 +19,14 @@ from typing import Any, Iterable, Mapping
 from govcloud.checks.quantities import as_resource
 from govcloud.contract.costing import line_cost, monthly_cost
 from govcloud.contract.money import fmt_yuan, number, plain
-from govcloud.plan.mapping import Resource, Tally, tally
+from govcloud.ledger.counting import Resource, Tally, tally
+from govcloud.ledger.judgement import Status, judge
 from govcloud.schemas import check_output
 from govcloud.state.export import Deployment, StateResource
 from govcloud.state.preview import Preview
 
 SCHEMA = "diff.schema.json"
 DELETES = {"delete", "delete-replaced", "discard", "discard-replaced", "read-discard"}
-
-
-def _status(qty: Decimal, contracted: Decimal) -> str:
-    return "over" if qty > contracted else "under" if qty < contracted else "ok"
 
 
 @dataclass(frozen=True)
@@ -42,18 +41,31 @@ class ItemDiff:
     monthly_after: Decimal
     term_before: Decimal
     term_after: Decimal
+    allocated_before: Decimal | None = None  # what the hosts use (flavors, disks, volumes, add-ons)
+    allocated_after: Decimal | None = None
 
     @property
-    def status_before(self) -> str:
-        return _status(self.before, self.contracted)
+    def status_before(self) -> Status:
+        return judge(self.contracted, self.before, self.allocated_before).status
 
     @property
-    def status_after(self) -> str:
-        return _status(self.after, self.contracted)
+    def status_after(self) -> Status:
+        return judge(self.contracted, self.after, self.allocated_after).status
 
     @property
     def changed(self) -> bool:
+        """The quantity provided changes."""
         return self.before != self.after
+
+    @property
+    def allocation_changed(self) -> bool:
+        """What the hosts allocate changes (a flavor, a disk, a volume, an add-on)."""
+        return self.allocated_before != self.allocated_after
+
+    @property
+    def leaves_contract(self) -> bool:
+        """The change touches this item and leaves it under or over the contract."""
+        return (self.changed or self.allocation_changed) and self.status_after != Status.OK
 
 
 @dataclass(frozen=True)
@@ -66,10 +78,16 @@ class DiffReport:
 
     @property
     def needs_amendment(self) -> bool:
-        return any(i.status_after == "over" and i.after > i.before for i in self.items)
+        """The change takes an item over the contract (articles 7, 77, 79): more provided or allocated than before."""
+        return any(i.status_after == Status.OVER
+                   and (i.after > i.before or _more(i.allocated_after, i.allocated_before)) for i in self.items)
 
     def total(self, attr: str) -> Decimal:
         return sum((getattr(i, attr) for i in self.items), Decimal(0))
+
+
+def _more(after: Decimal | None, before: Decimal | None) -> bool:
+    return (after or Decimal(0)) > (before or Decimal(0))
 
 
 def _counted(rs: Iterable[StateResource], side: str) -> list[Resource]:
@@ -83,7 +101,8 @@ def diff_tallies(source: str, contract_number: str, contracted: Mapping[str, Any
         b = before.total(item_id, "provision") or Decimal(0)
         a = after.total(item_id, "provision") or Decimal(0)
         items.append(ItemDiff(item_id, li.name_zh, li.unit, li.quantity, b, a, monthly_cost(li, b),
-                              monthly_cost(li, a), line_cost(li, b), line_cost(li, a)))
+                              monthly_cost(li, a), line_cost(li, b), line_cost(li, a),
+                              before.total(item_id, "allocation"), after.total(item_id, "allocation")))
     return DiffReport(source, contract_number, on, dict(steps), tuple(items))
 
 
@@ -146,7 +165,7 @@ def to_json(report: DiffReport) -> dict[str, Any]:
 
 
 def to_markdown(report: DiffReport) -> str:
-    changed = [i for i in report.items if i.changed]
+    changed = [i for i in report.items if i.changed or i.leaves_contract]
     steps = ", ".join(f"{n} {op}" for op, n in sorted(report.steps.items()) if op != "same") or "no changes"
     head = [f"### govcloud diff — contract {report.contract} on {report.on}", "", f"Steps: {steps}.", ""]
     if not changed:
@@ -160,6 +179,8 @@ def to_markdown(report: DiffReport) -> str:
     for i in changed:
         verdict = {"over": "over contract: needs an amendment", "under": "under contract (article 2)",
                    "ok": "within contract"}[i.status_after]
+        if i.allocated_after is not None and i.allocated_after > i.contracted:
+            verdict += f" (hosts allocate {number(i.allocated_after)})"
         lines.append(f"| `{i.id}` {i.name_zh} | {number(i.contracted)} {i.unit} | {number(i.before)} | "
                      f"{number(i.after)} | {fmt_yuan(i.monthly_before)} | {fmt_yuan(i.monthly_after)} | "
                      f"{fmt_yuan(i.term_after)} | {verdict} |")

@@ -24,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--preview", type=Path, required=True, metavar="PREVIEW.json",
                    help="`pulumi preview --json` of the stack; a preview of another stack or project is refused")
     p.add_argument("--stack", default="prod")
-    p.add_argument("--on", type=parse_date, metavar="DATE")
+    p.add_argument("--on", type=parse_date, metavar="DATE",
+                   help="the day whose contract prices the change (default: the stack's govcloud:on, else today "
+                        "clipped to the term)")
     p.add_argument("--amendment", type=Path, action="append", default=[], metavar="FILE")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, metavar="DIR")
@@ -39,7 +41,7 @@ def emit(report, fmt: str) -> int:  # type: ignore[no-untyped-def]
         sys.stdout.write(json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(to_markdown(report))
-    leaves = any(i.changed and i.status_after != "ok" for i in report.items)
+    leaves = any(i.leaves_contract for i in report.items)
     return 2 if leaves else 0
 
 

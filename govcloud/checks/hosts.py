@@ -12,7 +12,7 @@ from typing import Mapping, Protocol
 
 from govcloud.checks.findings import Finding
 from govcloud.hosts.addons import AddonState
-from govcloud.plan.mapping import HostRecord
+from govcloud.ledger.counting import HostRecord
 
 ADDON_CLAUSE = "article-2"
 

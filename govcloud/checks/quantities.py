@@ -1,8 +1,10 @@
-"""Per line item: contracted ⇄ declared ⇄ deployed, counted through the one mapping
-(``govcloud.plan.mapping``) so declared and deployed can never be counted two ways.
+"""Per line item: contracted ⇄ declared ⇄ deployed, counted through the ledger's counting table
+(``govcloud.ledger.counting``) so declared and deployed can never be counted two ways, and judged
+by the ledger's one judgement (``govcloud.ledger.judgement``).
 
 Both directions (article 2, articles 7, 77, 79): the provider delivers at least what
-was bought (``under``); the tenant uses no more without an amendment (``over``).
+was bought (``under``; nothing deployed counts as zero); the tenant uses no more without an
+amendment (``over``).
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from govcloud.checks.findings import Finding
-from govcloud.plan.mapping import COUNTED_TYPES, Resource, Tally, tally
+from govcloud.ledger import judgement
+from govcloud.ledger.counting import COUNTED_TYPES, Resource, Tally, tally
+from govcloud.ledger.judgement import Status
 from govcloud.state.export import Deployment, StateResource
 from govcloud.state.secrets import Secret
-
-STATUS_ORDER = ("missing", "unmanaged", "drift", "under", "over", "unverifiable", "ok")
 
 
 def _plain(value: Any) -> Any:
@@ -48,11 +50,11 @@ class ItemResult:
     declared: Decimal | None
     deployed: Decimal | None
     allocated: Decimal | None  # what deployed hosts use
-    statuses: tuple[str, ...]
+    statuses: tuple[Status, ...]
 
     @property
-    def status(self) -> str:
-        return min(self.statuses, key=STATUS_ORDER.index) if self.statuses else "ok"
+    def status(self) -> Status:
+        return judgement.worst(self.statuses)
 
 
 def _fmt(d: Decimal | None, unit: str) -> str:
@@ -70,35 +72,36 @@ def compare_items(contracted: Mapping[str, Any], declared: Tally, deployed: Tall
         dep = deployed.total(item_id, "provision") if deployed is not None else None
         alloc = deployed.total(item_id, "allocation") if deployed is not None else None
         subject = subjects.get(item_id, "")
-        statuses: list[str] = []
+        statuses: list[Status] = []
 
-        def find(kind: str, expected: str, actual: str, message: str) -> None:
+        def find(kind: Status, expected: str, actual: str, message: str) -> None:
             statuses.append(kind)
-            findings.append(Finding(kind, item_id, clause, subject, expected, actual, message))  # type: ignore[arg-type]
+            findings.append(Finding(kind.value, item_id, clause, subject, expected, actual, message))  # type: ignore[arg-type]
 
-        if deployed is None:
-            find("unverifiable", _fmt(li.quantity, unit), "not measured",
+        state = judgement.deployment(dec, dep, measured=deployed is not None)
+        if state is Status.UNVERIFIABLE:
+            find(state, _fmt(li.quantity, unit), "not measured",
                  f"{item_id}: no deployed state given, so the deployed quantity is not measured")
-        elif dep is None and dec is not None:
-            find("missing", _fmt(dec, unit), "nothing deployed",
-                 f"{item_id}: declared {_fmt(dec, unit)}, nothing deployed")
-        elif dep is not None and dec is None:
-            find("unmanaged", "nothing declared", _fmt(dep, unit),
+        elif state is Status.MISSING:
+            find(state, _fmt(dec, unit), "nothing deployed", f"{item_id}: declared {_fmt(dec, unit)}, nothing deployed")
+        elif state is Status.UNMANAGED:
+            find(state, "nothing declared", _fmt(dep, unit),
                  f"{item_id}: deployed {_fmt(dep, unit)} that the program does not declare")
-        elif dep is not None and dec is not None and dep != dec:
-            find("drift", _fmt(dec, unit), _fmt(dep, unit),
+        elif state is Status.DRIFT:
+            find(state, _fmt(dec, unit), _fmt(dep, unit),
                  f"{item_id}: deployed {_fmt(dep, unit)}, declared {_fmt(dec, unit)}")
-        if dep is not None:
-            if dep < li.quantity:
-                find("under", f">= {_fmt(li.quantity, unit)}", _fmt(dep, unit),
+        if deployed is not None:
+            provided = judgement.provision(li.quantity, dep)  # nothing deployed counts as zero
+            if provided is Status.UNDER:
+                find(provided, f">= {_fmt(li.quantity, unit)}", _fmt(dep or Decimal(0), unit),
                      f"{item_id}: deployed {_fmt(dep, unit)}, contracted {_fmt(li.quantity, unit)}: "
-                     f"{li.quantity - dep} {unit} short ({clause})")
-            elif dep > li.quantity:
-                find("over", f"<= {_fmt(li.quantity, unit)}", _fmt(dep, unit),
+                     f"{li.quantity - (dep or Decimal(0))} {unit} short ({clause})")
+            elif provided is Status.OVER:
+                find(provided, f"<= {_fmt(li.quantity, unit)}", _fmt(dep, unit),
                      f"{item_id}: deployed {_fmt(dep, unit)}, contracted {_fmt(li.quantity, unit)}: more needs a "
                      "supplementary agreement (articles 7, 77, 79)")
-        if alloc is not None and alloc > li.quantity:
-            find("over", f"<= {_fmt(li.quantity, unit)}", f"{_fmt(alloc, unit)} allocated to hosts",
+        if judgement.allocation(li.quantity, alloc) is Status.OVER:
+            find(Status.OVER, f"<= {_fmt(li.quantity, unit)}", f"{_fmt(alloc, unit)} allocated to hosts",
                  f"{item_id}: hosts use {_fmt(alloc, unit)}, contracted {_fmt(li.quantity, unit)}: more needs a "
                  "supplementary agreement (articles 7, 77, 79)")
         results.append(ItemResult(item_id, li.name_zh, unit, clause, li.quantity, dec, dep, alloc,

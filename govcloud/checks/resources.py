@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from govcloud.checks.findings import Finding
-from govcloud.plan.mapping import SPEC_LINE_ITEM, VOLUME_TYPE, Tally
+from govcloud.ledger.counting import SPEC_LINE_ITEM, VOLUME_TYPE, Tally
 from govcloud.state.export import Deployment, StateResource
 from govcloud.state.secrets import Secret
 

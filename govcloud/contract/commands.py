@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     s = csub.add_parser("show", help="what is contracted (on a date, amendments applied)")
     s.add_argument("file", type=Path, nargs="?", default=DEFAULT_CONTRACT)
-    s.add_argument("--on", type=parse_date, metavar="DATE")
+    s.add_argument("--on", type=parse_date, metavar="DATE",
+                   help="the day (default: today, clipped to the term: the ledger's rule)")
     s.add_argument("--amendment", type=Path, action="append", default=[], metavar="FILE")
     s.add_argument("--format", choices=("table", "json"), default="table")
     s.set_defaults(func=run_show)
@@ -63,14 +64,14 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     from govcloud.contract.report import print_show, show_json
+    from govcloud.ledger.day import ContractSource, contracted
 
-    contract, amended = _load(args)
-    items = amended.items_on(args.on) if args.on else {li.id: li for li in contract.line_items}
-    report = show_json(contract, items, args.on, amended)
+    in_force = contracted(ContractSource(args.file), args.on, list(args.amendment))  # the ledger's day rule
+    report = show_json(in_force.contract, dict(in_force.items), in_force.on, in_force.amended)
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        print_show(contract, report, make_console())
+        print_show(in_force.contract, report, make_console())
     return 0
 
 

@@ -1,2 +1,3 @@
 """The offline plan: run the Pulumi program under the SDK's mock runtime, count what it
-declares through the one mapping (``mapping.py``), and compare with the contract (article 2)."""
+declares through the ledger's counting table (``govcloud.ledger.counting``), and judge it
+against what the ledger says is contracted on the day (article 2)."""

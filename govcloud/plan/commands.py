@@ -49,13 +49,13 @@ def run_plan(args: argparse.Namespace) -> int:
     from govcloud.plan.runner import run_program
     from govcloud.plan.writers import print_table, write_json
     from govcloud.tenancy.config import read_stack_config, settings_from_config, stack_file
-    from govcloud.tenancy.model import contract_at, contracted_items
+    from govcloud.tenancy.model import stack_contracted
 
     project_dir = args.project_dir.resolve()
     config = read_stack_config(project_dir, args.stack)
     settings = settings_from_config(config.data, args.stack, str(stack_file(project_dir, args.stack)), project_dir)
-    contract = contract_at(settings.contract_path)
-    contracted = contracted_items(settings, contract)
+    in_force = stack_contracted(settings)  # the ledger's day: govcloud:on, else today clipped to the term
+    contract, contracted = in_force.contract, dict(in_force.items)
     export_doc = None
     try:
         if args.export_state or args.against:
@@ -77,11 +77,10 @@ def run_plan(args: argparse.Namespace) -> int:
         if export_doc is None:
             run, export_doc = export_mock_run(args.stack, project_dir)
         declared = parse_export(export_doc, Path(f"<program {args.stack}>"))
-        on = settings.on or contract.term_start
         from govcloud.state.identity import stack_identity
 
         deployed = read_export(args.against, stack_identity(project_dir, args.stack))  # this stack's export only
-        diff = from_states(deployed, declared, contract.number, contracted, on)
+        diff = from_states(deployed, declared, contract.number, contracted, in_force.on)
         return emit(diff, "json" if args.format == "json" else "markdown")
     report = build_report(run, contract, contracted)
     if args.outputs:

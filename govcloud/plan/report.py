@@ -1,22 +1,23 @@
 """Contracted vs declared per line item, with the cost of what is declared (article 2, article 7).
 
-``ok`` when the declared quantity equals the contract and the hosts allocate no more;
-``under`` when less is declared (the provider must deliver at least the contract);
-``over`` when more is declared or allocated (needs a supplementary agreement, article 7).
+The verdict is the ledger's one judgement (``govcloud.ledger.judgement``): ``ok`` when the
+declared quantity equals the contract and the hosts allocate no more; ``under`` when less is
+declared (the provider must deliver at least the contract); ``over`` when more is declared or
+allocated (needs a supplementary agreement, articles 7, 77, 79).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Mapping
 
 from govcloud.contract.costing import line_cost, monthly_cost
 from govcloud.errors import GovcloudError
-from govcloud.plan.mapping import Tally, tally
+from govcloud.ledger.counting import Tally, tally
+from govcloud.ledger.judgement import Status, judge
 from govcloud.plan.runner import MockRun
 
-Status = Literal["ok", "under", "over"]
 EXIT_OK, EXIT_ERROR, EXIT_FINDINGS = 0, 1, 2
 
 
@@ -65,16 +66,34 @@ class PlanReport:
         return sum((i.term_cost for i in self.items), Decimal(0))
 
 
-def _status(contracted: Decimal, declared: Decimal, allocated: Decimal | None) -> tuple[Status, str]:
+def _note(contracted: Decimal, declared: Decimal, allocated: Decimal | None) -> str:
+    """Why the item has its status, in the plan's words."""
+    parts = []
     if declared > contracted:
-        return "over", f"declared {declared - contracted} more than contracted"
+        parts.append(f"declared {declared - contracted} more than contracted")
+    elif declared < contracted:
+        parts.append(f"declared {contracted - declared} less than contracted")
     if allocated is not None and allocated > contracted:
-        return "over", f"hosts allocate {allocated}, {allocated - contracted} more than contracted"
-    if declared < contracted:
-        return "under", f"declared {contracted - declared} less than contracted"
-    if allocated is not None and allocated < declared:
-        return "ok", f"{declared - allocated} not allocated to hosts"
-    return "ok", ""
+        parts.append(f"hosts allocate {allocated}, {allocated - contracted} more than contracted")
+    if not parts and allocated is not None and allocated < declared:
+        parts.append(f"{declared - allocated} not allocated to hosts")
+    return "; ".join(parts)
+
+
+def item_lines(counted: Tally, contracted: Mapping[str, Any]) -> tuple[ItemLine, ...]:
+    """One line per contracted item: declared (provision) and allocated, judged by the ledger and costed."""
+    lines = []
+    for item_id, li in contracted.items():
+        declared = counted.total(item_id, "provision") or Decimal(0)
+        allocated = counted.total(item_id, "allocation")
+        lines.append(ItemLine(
+            id=item_id, name_zh=li.name_zh, unit=li.unit, clause=li.clause, billing=li.billing,
+            contracted=li.quantity, declared=declared, allocated=allocated,
+            status=judge(li.quantity, declared, allocated).status,
+            monthly_cost=monthly_cost(li, declared), term_cost=line_cost(li, declared),
+            note=_note(li.quantity, declared, allocated),
+        ))
+    return tuple(lines)
 
 
 def check_declared_output(run: MockRun, counted: Tally) -> None:
@@ -90,8 +109,8 @@ def check_declared_output(run: MockRun, counted: Tally) -> None:
                             "declares another")
 
 
-def build_report(run: MockRun, contract: Any, contracted: dict[str, Any]) -> PlanReport:
-    """Compare what ``run`` declares (through the mapping) with ``contracted`` (item id -> LineItem)."""
+def build_report(run: MockRun, contract: Any, contracted: Mapping[str, Any]) -> PlanReport:
+    """Compare what ``run`` declares (through the counting table) with ``contracted`` (item id -> LineItem)."""
     counted = tally(run.resources)
     unknown = sorted(counted.items() - set(contracted))
     if unknown:
@@ -101,14 +120,5 @@ def build_report(run: MockRun, contract: Any, contracted: dict[str, Any]) -> Pla
             raise PlanError(f"subscription for {item_id} is in {unit!r}; the contract counts it in "
                             f"{contracted[item_id].unit!r}")
     check_declared_output(run, counted)
-    lines = []
-    for item_id, li in contracted.items():
-        declared = counted.total(item_id, "provision") or Decimal(0)
-        allocated = counted.total(item_id, "allocation")
-        status, note = _status(li.quantity, declared, allocated)
-        lines.append(ItemLine(
-            id=item_id, name_zh=li.name_zh, unit=li.unit, clause=li.clause, billing=li.billing,
-            contracted=li.quantity, declared=declared, allocated=allocated, status=status,
-            monthly_cost=monthly_cost(li, declared), term_cost=line_cost(li, declared), note=note,
-        ))
-    return PlanReport(run.stack, contract.number, tuple(lines), run.counts_by_type(), len(counted.hosts))
+    return PlanReport(run.stack, contract.number, item_lines(counted, contracted), run.counts_by_type(),
+                      len(counted.hosts))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from govcloud.paths import PROJECT_ROOT
-from govcloud.plan.mapping import Resource
+from govcloud.ledger.counting import Resource
 from govcloud.tenancy.config import SECRET_KEYS, read_stack_config
 from govcloud.yamldoc import YamlDocument
 

@@ -7,13 +7,17 @@ item on purpose (``quotaOverrides``: a deviation the plan reports as under or ov
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from govcloud.errors import Issue
+from govcloud.ledger.day import Contracted
+from govcloud.ledger.day import contracted as contracted_for
 from govcloud.tenancy.addons import ADDON_ITEMS
 from govcloud.tenancy.config import StackSettings
 from govcloud.tenancy.docache import cached
@@ -47,16 +51,11 @@ def allocation(hostplan: HostPlan) -> dict[str, Decimal]:
     return out
 
 
-def contracted_items(settings: StackSettings, contract: object) -> dict[str, object]:
-    """Line items in force for the stack: the contract, or amendments applied on ``govcloud:on``."""
-    if not settings.amendments:
-        return {li.id: li for li in contract.line_items}  # type: ignore[attr-defined]
-    from govcloud.contract import load_amendment
-    from govcloud.contract.amendments import contracted_on
-
-    amendments = [load_amendment(p) for p in settings.amendments]
-    on = settings.on or contract.term_start  # type: ignore[attr-defined]
-    return dict(contracted_on(contract, amendments, on))
+def stack_contracted(settings: StackSettings, on: date | None = None, amendments: Sequence[Path] = ()) -> Contracted:
+    """What is contracted for the stack, by the ledger's one day rule (``on`` from the command line,
+    else ``govcloud:on``, else today clipped to the term), the stack's amendments then ``amendments``
+    applied (articles 7, 77, 79). The contract is read once per process (``contract_at``)."""
+    return contracted_for(settings, on, amendments, loader=contract_at)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=4)
@@ -79,8 +78,9 @@ def contract_at(path: Path) -> object:
 
 def build_tenancy(settings: StackSettings) -> Tenancy:
     """Load the contract and host plan named by ``settings`` and plan the network."""
-    contract: Any = contract_at(settings.contract_path)
-    contracted = contracted_items(settings, contract)
+    in_force = stack_contracted(settings)
+    contract: Any = in_force.contract
+    contracted = dict(in_force.items)
     min_ghz = contract.technical.vcpu_min_ghz
     hostplan = cached("hostplan", settings.host_plan_path,
                       lambda: load_host_plan(settings.host_plan_path, min_ghz), extra=str(min_ghz))

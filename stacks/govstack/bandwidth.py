@@ -8,7 +8,7 @@ from decimal import Decimal
 import pulumi
 from pulumi_openstack import networking
 
-from govcloud.plan.mapping import BANDWIDTH_RULE, KBPS_PER_GBPS
+from govcloud.ledger.counting import BANDWIDTH_RULE, KBPS_PER_GBPS
 
 from .ledger import Ledger
 

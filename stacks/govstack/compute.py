@@ -8,7 +8,7 @@ from decimal import Decimal
 import pulumi
 from pulumi_openstack import compute
 
-from govcloud.plan.mapping import FLAVOR, MB_PER_GB, QUOTA_COMPUTE, SPEC_MIN_GHZ
+from govcloud.ledger.counting import FLAVOR, MB_PER_GB, QUOTA_COMPUTE, SPEC_MIN_GHZ
 from govcloud.tenancy.hostplan import Flavor
 
 from .ledger import Ledger

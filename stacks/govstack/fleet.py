@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_openstack import compute
 
-from govcloud.plan.mapping import INSTANCE, META_ADDONS, META_GROUP, META_ROLE, META_SYSTEM
+from govcloud.ledger.counting import INSTANCE, META_ADDONS, META_GROUP, META_ROLE, META_SYSTEM
 from govcloud.tenancy.hostplan import BOOT_TIER, Host
 from govcloud.tenancy.netplan import NetworkPlan
 

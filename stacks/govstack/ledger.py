@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govcloud.plan.mapping import Resource, Tally, tally
+from govcloud.ledger.counting import Resource, Tally, tally
 
 
 class Ledger:

@@ -2,7 +2,7 @@
 
 ``declare(tenancy, admin_password)`` creates one component per service class and
 returns the stack outputs: ``hosts`` (for the Ansible inventory) and ``declared``
-(the total per line item, counted through ``govcloud.plan.mapping``).
+(the total per line item, counted through ``govcloud.ledger.counting``).
 """
 
 from __future__ import annotations

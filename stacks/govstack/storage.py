@@ -14,7 +14,7 @@ from decimal import Decimal
 import pulumi
 from pulumi_openstack import blockstorage
 
-from govcloud.plan.mapping import GB_PER_TB, QUOTA_BLOCK, SPEC_LINE_ITEM, VOLUME_TYPE
+from govcloud.ledger.counting import GB_PER_TB, QUOTA_BLOCK, SPEC_LINE_ITEM, VOLUME_TYPE
 
 from .ledger import Ledger
 

@@ -12,7 +12,7 @@ from typing import Mapping
 
 import pulumi
 
-from govcloud.plan.mapping import SUBSCRIPTION
+from govcloud.ledger.counting import SUBSCRIPTION
 
 from .ledger import Ledger
 

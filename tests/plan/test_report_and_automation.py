@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from govcloud.contract import DEFAULT_CONTRACT, load_contract
-from govcloud.plan.mapping import Resource
+from govcloud.ledger.counting import Resource
 from govcloud.plan.report import PlanError, build_report
 from govcloud.plan.runner import MockRun
 from tests.plan.support import ROOT, dump, env_without_pulumi, govcloud

@@ -1,4 +1,4 @@
-"""The one mapping (resource type + property -> line item, unit conversion), on plain
+"""The counting table (resource type + property -> line item, unit conversion), on plain
 (type, inputs) pairs as a `pulumi stack export` holds them — no runtime involved."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from govcloud.plan.mapping import (
+from govcloud.ledger.counting import (
     BANDWIDTH_RULE, FLAVOR, INSTANCE, QUOTA_BLOCK, QUOTA_COMPUTE, RULES, SUBSCRIPTION, VOLUME, VOLUME_TYPE,
     MappingError, Resource, tally,
 )

@@ -1,4 +1,7 @@
-"""The one mapping from declared resources to contract line items (article 2).
+"""The counting table: which resource property counts toward which line item (article 2).
+
+Moved here from ``govcloud/plan/mapping.py`` so every command counts through the ledger, below
+plan and checks.
 
 A resource is a ``(type token, inputs)`` pair with the engine's camelCase property names,
 as the SDK's mock runtime receives them and as ``pulumi stack export`` stores them, so
