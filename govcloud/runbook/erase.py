@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import re
 import shlex
 import sys
@@ -27,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from govcloud.errors import Issue
+import yaml
+
+from govcloud.errors import InputError, Issue
 from govcloud.paths import PROJECT_ROOT
 from govcloud.schemas import load_checked
 from govcloud.yamldoc import YamlDocument, format_path
@@ -72,6 +75,7 @@ class Volume:
     pattern: str = "00"
     media: tuple[tuple[str, str], ...] = ()  # media_type, make, model, serial, ... as written
     rate_mib_s: float = 0  # plain: throughput cap of the overwrite (0: none)
+    at: str = ""  # where it is in the volumes file, e.g. ``hosts.app-01[1]``
 
     def media_field(self, name: str, default: str = "") -> str:
         return dict(self.media).get(name, default)
@@ -101,6 +105,21 @@ def _person(d: dict[str, Any] | None) -> Person | None:
     return Person(d["name"], d["organisation"], d.get("title", ""), d.get("location", ""), d.get("contact", ""))
 
 
+def _head(path: Path, size: int) -> bytes | None:
+    """The first ``size`` bytes of ``path`` if it is a regular file, else None: a FIFO or a device
+    named as a key file must not hang or flood the check, a name too long to look up is just absent."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (OSError, ValueError):
+        return None
+    try:
+        return os.read(fd, size) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _semantic(doc: YamlDocument) -> list[Issue]:
     issues: list[Issue] = []
     base = Path(doc.file).parent
@@ -110,7 +129,7 @@ def _semantic(doc: YamlDocument) -> list[Issue]:
         issues.append(Issue(str(doc.file), format_path(path), expected, doc.line_of(path)))
 
     pw = doc.data.get("vault_password_file")
-    if pw is not None and not (base / pw).is_file():
+    if pw is not None and _head(base / pw, 0) is None:
         issue(("vault_password_file",), f"expected a vault password file; {base / pw} not found")
     for host, vols in doc.data["hosts"].items():
         devices: set[str] = set()
@@ -121,6 +140,9 @@ def _semantic(doc: YamlDocument) -> list[Issue]:
             seen.setdefault(v["id"], host)
             if v["device"] in devices:
                 issue(at + ("device",), f"device {v['device']} listed twice on host {host}")
+            if any(part in (".", "..") for part in v["device"].split("/")[1:]) or "//" in v["device"]:
+                issue(at + ("device",), f"expected the device's own path (/dev/NAME), got {v['device']!r} with "
+                                        "'.', '..' or '//' in it")
             devices.add(v["device"])
             if v["kind"] == "luks2":
                 if "key" not in v:
@@ -129,9 +151,8 @@ def _semantic(doc: YamlDocument) -> list[Issue]:
                                          "opened the volume before and does not after")
                 else:
                     kf = base / v["key"]["vault_file"]
-                    try:
-                        head = kf.read_bytes()[: len(VAULT_HEADER)]
-                    except OSError:
+                    head = _head(kf, len(VAULT_HEADER))
+                    if head is None:
                         issue(at + ("key", "vault_file"), f"expected an ansible-vault encrypted file; {kf} not found")
                     else:
                         if head != VAULT_HEADER:
@@ -153,12 +174,12 @@ def load_volumes(path: str | Path) -> VolumesFile:
     base = Path(doc.file).parent.resolve()
     vols: list[Volume] = []
     for host, items in d["hosts"].items():
-        for v in items:
+        for i, v in enumerate(items):
             key = VaultKey((base / v["key"]["vault_file"]).resolve(), v["key"]["var"]) if "key" in v else None
             media = tuple((k, str(v[k])) for k in ("media_type", "make", "model", "serial", "property_number",
                                                    "classification", "backup") if k in v)
             vols.append(Volume(str(host), v["id"], v["device"], v["kind"], key, v.get("pattern", "00"), media,
-                               float(v.get("rate_mib_s", 0))))
+                               float(v.get("rate_mib_s", 0)), format_path(("hosts", host, i))))
     pw = d.get("vault_password_file")
     operator = _person(d["operator"])
     assert operator is not None
@@ -178,6 +199,49 @@ def vault_password_file(vf: VolumesFile) -> Path | None:
     return Path(env) if env else None
 
 
+def check_key(vf: VolumesFile, vol: Volume) -> None:
+    """Prove on the controller, before any host is asked, that the vault password decrypts the
+    volume's key file and that it holds the variable as a non-empty string; an ``InputError`` naming
+    the volumes file, the field, the volume and what was expected. The key itself is never shown."""
+    if vol.kind != "luks2" or vol.key is None:
+        return
+    from ansible.errors import AnsibleError
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.parsing.vault import VaultLib, get_file_vault_secret
+
+    where = f"volume {vol.id} ({vol.host}:{vol.device})"
+    pw = vault_password_file(vf)
+    kf = vol.key.vault_file
+    if pw is None:
+        raise InputError.one(vf.file, "vault_password_file",
+                             f"expected an Ansible Vault password file (here or in ANSIBLE_VAULT_PASSWORD_FILE) to "
+                             f"read the key of {where}; refused, nothing erased")
+    try:
+        secret = get_file_vault_secret(filename=str(pw), vault_id="default", loader=DataLoader())
+        secret.load()
+        text = VaultLib([("default", secret)]).decrypt(kf.read_bytes())
+    except (AnsibleError, OSError) as exc:
+        why = "it does not decrypt it" if "Decryption failed" in str(exc) else str(exc).splitlines()[0]
+        raise InputError.one(vf.file, f"{vol.at}.key.vault_file",
+                             f"expected the Ansible Vault password in {pw} to decrypt {kf}, the key of {where}: "
+                             f"{why}; refused, nothing erased") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, dict):
+        raise InputError.one(vf.file, f"{vol.at}.key.vault_file",
+                             f"expected {kf} to decrypt to a YAML mapping of variables (the key of {where}); "
+                             "refused, nothing erased")
+    value = data.get(vol.key.var)
+    if not isinstance(value, str) or not value:
+        has = ", ".join(sorted(str(k) for k in data)) or "no variables"
+        raise InputError.one(vf.file, f"{vol.at}.key.var",
+                             f"expected a variable {vol.key.var!r} holding the passphrase of {where} in {kf} "
+                             f"({'it is empty or not a string' if vol.key.var in data else 'it holds: ' + has}); "
+                             "refused, nothing erased")
+
+
 # ------------------------------------------------------------------ on the host, through Ansible
 def poll_delay(size: int | None) -> int:
     """Seconds between looks at a running overwrite: 1 for a small volume, up to 10 (one per 2 GiB)."""
@@ -193,12 +257,15 @@ def poll_retries(size: int | None, rate_mib_s: float, delay: int) -> int:
 
 def run_phase(vol: Volume, phase: str, *, inventory: Path, private_dir: Path, vault_pw: Path | None,
               check: bool = False, token: str = "", size: int | None = None,
+              expect: dict[str, Any] | None = None,
               on_progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run erase-volume.yml for one volume and phase; the result the playbook printed.
     ``check``: Ansible's check mode (the inspection runs, nothing is changed). ``token`` names this
     run's overwrite of a plain volume (a resumed run waits for it instead of starting another);
     ``size`` (bytes, from the inspection) sets how often its progress is read, ``on_progress``
-    gets a line each time it moved on by a tenth or changed pass."""
+    gets a line each time it moved on by a tenth or changed pass. ``expect`` (sanitize): the device
+    as inspected before (``rdev``, ``size``; LUKS2 ``uuid``, ``keyslots``): the playbook refuses
+    another device, or a header the key does not open, before it writes."""
     import ansible_runner
 
     if vol.kind == "luks2" and vault_pw is None:
@@ -212,6 +279,12 @@ def run_phase(vol: Volume, phase: str, *, inventory: Path, private_dir: Path, va
                                  "erase_controller_pid": os.getpid()}
     if vol.key:
         extravars.update(erase_key_file=str(vol.key.vault_file), erase_key_var=vol.key.var)
+    if expect:
+        extravars.update(erase_expect_rdev=str(expect.get("rdev") or ""),
+                         erase_expect_size=int(expect.get("size") or 0))
+        if vol.kind == "luks2":
+            extravars.update(erase_luks_uuid=str(expect.get("uuid") or ""),
+                             erase_luks_keyslots_before=int(expect.get("keyslots") or 0))
     private_dir.mkdir(parents=True, exist_ok=True)
     venv_bin = str(Path(sys.executable).parent)  # ansible-runner needs ansible-playbook on PATH
     r = ansible_runner.run(
@@ -274,7 +347,8 @@ def keyslots(dump: str) -> int:
 def luks_state(res: dict[str, Any]) -> dict[str, Any]:
     """The facts of a LUKS2 inspection the proof needs (no key material)."""
     uuid = re.search(r"^UUID:\s*(\S+)", str(res.get("dump", "")), re.M)
-    return {"luks2_header": int(res["is_luks2_rc"]) == 0, "uuid": uuid.group(1) if uuid else None,
+    return {"rdev": res.get("rdev") or None,
+            "luks2_header": int(res["is_luks2_rc"]) == 0, "uuid": uuid.group(1) if uuid else None,
             "keyslots": keyslots(str(res.get("dump", ""))), "key_test_exit": int(res["key_test_rc"]),
             "key_opens": int(res["key_test_rc"]) == 0, "key_test_message": res.get("key_test_stderr", ""),
             "tool": res.get("tool", "cryptsetup"), "size": int(res["size"]) if str(res.get("size", "")).isdigit() else None}

@@ -7,8 +7,18 @@
 - action ``erase.volumes`` {inventory, volumes, out}: sanitizes every volume of the volumes file
   that has no certificate yet, one at a time, and writes ``out/certificates/<id>.json|.html``.
   It runs only as the action of a step whose precondition is ``erase.ready``, and re-checks it.
+  Every refusal comes before the first byte of *any* volume changes: each LUKS2 key is read on the
+  controller (the vault password decrypts the file, the variable holds a passphrase), then every
+  volume not yet certified is inspected on its host, read only (erase-volume.yml refuses a path
+  that is not a block device or is a symlink, a mounted device or one in use; a LUKS2 key that does
+  not open the header is refused here), its ``proof/<id>/before.json`` written the first time and
+  compared on every later attempt (the same host, device, kind, major:minor, size and LUKS2 UUID:
+  another device under the name or an edited volumes file is refused), and no block device may be
+  listed twice. The sanitize phase of the playbook checks the device and the key again right
+  before it writes.
 - check ``erase.verified`` {volumes, out}: every volume has its certificate, valid, whose proof
-  records are on disk with the digests the certificate names and show the volume sanitized.
+  records are on disk, inside the run directory (a proof path leaving it is refused naming the
+  certificate and the field), with the digests the certificate names and show the volume sanitized.
 A dry run (the engine's ``--dry-run``) lists every volume and how it would be sanitized.
 """
 
@@ -20,13 +30,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from govcloud.containment import contained
 from govcloud.errors import InputError
 from govcloud.jsondoc import json_issues, load_json
 
 from . import erase_certificate
 from .acceptance import load_acceptance, manifest_digest, matches
 from .context import RunContext
-from .erase import (EraseRefused, Volume, VolumesFile, load_volumes, luks_state, plan_lines, run_phase,
+from .erase import (EraseRefused, Volume, VolumesFile, check_key, load_volumes, luks_state, plan_lines, run_phase,
                     vault_password_file, write_once_json)
 from .errors import StepFailed
 from .journal import VERIFIED, now, read_journal, sha256_file
@@ -48,7 +59,7 @@ def _export_verified(ctx: RunContext, manifest_rel: str, digest: str) -> str | N
         for ev in r.get("evidence") or []:
             try:
                 same = ctx.path(ev["path"]) == target
-            except (KeyError, ValueError):
+            except (KeyError, ValueError, TypeError, InputError):
                 continue
             if same and ev.get("sha256") == digest:
                 found = r.get("step")
@@ -136,7 +147,7 @@ def _atomic_json(path: Path, doc: dict[str, Any]) -> None:
 
 def _state(vol: Volume, res: dict[str, Any]) -> dict[str, Any]:
     return luks_state(res) if vol.kind == "luks2" else {k: res.get(k) for k in (
-        "size", "luks_magic", "written", "verified", "mismatched", "first_mismatch", "sha256", "pattern", "tool",
+        "size", "rdev", "luks_magic", "written", "verified", "mismatched", "first_mismatch", "sha256", "pattern", "tool",
         "started", "seconds", "attached")
         if k in res}
 
@@ -157,27 +168,74 @@ def _sanitized(vol: Volume, after: dict[str, Any]) -> str | None:
     return None
 
 
-def sanitize_volume(ctx: RunContext, vf: VolumesFile, vol: Volume, *, inventory: Path, out: Path,
-                    export: dict[str, Any]) -> bool:
-    """Sanitize one volume and certify it; False when it was certified already (not touched)."""
-    certs = out / "certificates"
-    if (certs / f"{vol.id}.json").exists():
-        return False
-    proof = out / "proof" / vol.id
-    before_p, after_p = proof / "before.json", proof / "after.json"
-    private = ctx.path(f"ansible/erase/{vol.id}")
-    pw = vault_password_file(vf)
+def _in_run(ctx: RunContext, path: str | Path, *, file: str | Path, field: str) -> Path:
+    """``path`` (relative to the run directory, or absolute) resolved, symlinks followed; an
+    ``InputError`` naming ``file`` and ``field`` when it leaves the run directory."""
+    return contained(ctx.run_dir, path, file=file, field=field)
+
+
+def _proof_dir(ctx: RunContext, out: Path, vol: Volume, vf: VolumesFile) -> Path:
+    return _in_run(ctx, out / "proof" / vol.id, file=vf.file, field=f"{vol.at}.id (its proof folder)")
+
+
+def _identity_problems(vol: Volume, before: dict[str, Any], now_state: dict[str, Any]) -> list[str]:
+    """How the device inspected now differs from the one ``before.json`` recorded (empty: the same)."""
+    problems = [f"{k} {before.get(k)!r} in before.json, {v!r} in the volumes file"
+                for k, v in (("host", vol.host), ("device", vol.device), ("kind", vol.kind)) if before.get(k) != v]
+    b = before.get("state") or {}
+    for k in ("rdev", "size", "uuid"):
+        if b.get(k) not in (None, "") and now_state.get(k) not in (None, "") and b[k] != now_state[k]:
+            problems.append(f"{k} {b[k]} when inspected before, {now_state[k]} now")
+    return problems
+
+
+def inspect_volume(ctx: RunContext, vf: VolumesFile, vol: Volume, *, inventory: Path, out: Path) -> dict[str, Any]:
+    """Look at one volume (read only) and return its ``before.json`` record, written the first time.
+    Refuses (``StepFailed``, nothing written to any volume) when the host refuses the device (not a
+    block device, mounted, in use), when a LUKS2 key does not open it, or when the device is not
+    the one an earlier attempt of this run inspected (another device under the name, an edited
+    volumes file)."""
     where = f"host {vol.host}: {vol.device} ({vol.id}, {vol.kind})"
+    before_p = _proof_dir(ctx, out, vol, vf) / "before.json"
+    private = ctx.path(f"ansible/erase/{vol.id}")
+    state = _state(vol, run_phase(vol, "inspect", inventory=inventory, private_dir=private,
+                                  vault_pw=vault_password_file(vf)))
     if not before_p.exists():
-        state = _state(vol, run_phase(vol, "inspect", inventory=inventory, private_dir=private, vault_pw=pw))
         if vol.kind == "luks2" and not (state["luks2_header"] and state["keyslots"] and state["key_opens"]):
             raise StepFailed(f"{where}: the vaulted key does not open it before the erase (LUKS2 header "
                              f"{'present' if state['luks2_header'] else 'absent'}, {state['keyslots']} keyslot(s), "
                              f"key test exit {state['key_test_exit']}): a cryptographic erase could not be proven; "
-                             "nothing was erased on this volume")
+                             "refused, nothing erased")
         write_once_json(before_p, {"volume": vol.id, "host": vol.host, "device": vol.device, "kind": vol.kind,
                                    "at": now(), "state": state})
-    before = json.loads(before_p.read_text(encoding="utf-8"))
+    before = load_json(before_p)
+    if not isinstance(before, dict) or not isinstance(before.get("state"), dict):
+        raise InputError.one(before_p, "state", "expected the record of the inspection before the erase")
+    problems = _identity_problems(vol, before, state)
+    if problems:
+        rel = before_p.relative_to(ctx.run_dir.resolve())
+        raise StepFailed(f"{where}: not the device inspected before the erase ({rel}): {'; '.join(problems)}: "
+                         "another device has this name or the volumes file changed; "
+                         "refused, nothing erased")
+    b = before["state"]
+    if vol.kind == "luks2" and not state["key_opens"] and not (state["keyslots"] < int(b.get("keyslots") or 0)):
+        raise StepFailed(f"{where}: the vaulted key does not open it (key test exit {state['key_test_exit']}, "
+                         f"{state['keyslots']} keyslot(s); it opened it when inspected before): "
+                         "refused, nothing erased")
+    return before
+
+
+def sanitize_volume(ctx: RunContext, vf: VolumesFile, vol: Volume, *, inventory: Path, out: Path,
+                    export: dict[str, Any], before: dict[str, Any]) -> bool:
+    """Sanitize one inspected volume and certify it; False when it was certified already (not touched)."""
+    certs = _in_run(ctx, out / "certificates", file=vf.file, field=f"{vol.at}.id (its certificate folder)")
+    if (certs / f"{vol.id}.json").exists():
+        return False
+    proof = _proof_dir(ctx, out, vol, vf)
+    before_p, after_p = proof / "before.json", proof / "after.json"
+    private = ctx.path(f"ansible/erase/{vol.id}")
+    pw = vault_password_file(vf)
+    where = f"host {vol.host}: {vol.device} ({vol.id}, {vol.kind})"
     if ctx.journal is not None:
         ctx.journal.append("erase-volume", step=None, volume=vol.id, host=vol.host, device=vol.device,
                            kind=vol.kind, how=vol.how())
@@ -185,7 +243,7 @@ def sanitize_volume(ctx: RunContext, vf: VolumesFile, vol: Volume, *, inventory:
     # this run's overwrite of the volume: the same token on every resume, another in another run
     token = hashlib.sha256(before_p.read_bytes() + str(ctx.run_dir.resolve()).encode()).hexdigest()[:32]
     after_state = _state(vol, run_phase(vol, "sanitize", inventory=inventory, private_dir=private, vault_pw=pw,
-                                        token=token, size=before["state"].get("size"),
+                                        token=token, size=before["state"].get("size"), expect=before["state"],
                                         on_progress=lambda line: ctx.note(f"{where}: {line}")))
     _atomic_json(after_p, {"volume": vol.id, "host": vol.host, "device": vol.device, "kind": vol.kind,
                            "at": now(), "state": after_state})
@@ -226,9 +284,25 @@ def erase_volumes(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
         raise StepFailed(f"{vf.file}: hosts not in the inventory {args['inventory']}: {', '.join(unknown)}; "
                          "nothing was erased")
     out = ctx.path(args.get("out", "erase/"))
+    inventory = Path(args["inventory"])
+    certs = _in_run(ctx, out / "certificates", file=vf.file, field="(the certificate folder)")
+    pending = [v for v in vf.volumes if not (certs / f"{v.id}.json").exists()]
+    # Every refusal before the first byte of any volume changes: the keys on the controller, then
+    # every volume not yet certified inspected on its host (read only), then no device twice.
+    for vol in pending:
+        check_key(vf, vol)
+    befores = {vol.id: inspect_volume(ctx, vf, vol, inventory=inventory, out=out) for vol in pending}
+    seen: dict[tuple[str, str], Volume] = {}
+    for vol in pending:
+        rdev = str(befores[vol.id]["state"].get("rdev") or "")
+        other = seen.setdefault((vol.host, rdev), vol) if rdev else vol
+        if other is not vol:
+            raise StepFailed(f"{vf.file}: {vol.at}.device: {vol.host}:{vol.device} ({vol.id}) is the same block device "
+                             f"({rdev}) as {other.device} ({other.id}): a device listed twice; refused, nothing erased")
     done, already = [], []
     for vol in vf.volumes:
-        (done if sanitize_volume(ctx, vf, vol, inventory=Path(args["inventory"]), out=out, export=info)
+        (done if vol in pending and sanitize_volume(ctx, vf, vol, inventory=inventory, out=out, export=info,
+                                                     before=befores[vol.id])
          else already).append(vol.id)
     summary = {"system": vf.system, "volumes_file": str(vf.file), "at": now(),
                "certificates": [{"volume": v.id, "host": v.host, "device": v.device, "kind": v.kind,
@@ -261,13 +335,23 @@ def erase_verified(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
         if (m["volume_id"], m["host"], m["device"]) != (vol.id, vol.host, vol.device):
             problems.append(f"{vol.id}: the certificate names {m['host']}:{m['device']} ({m['volume_id']})")
             continue
+        try:
+            # every path read from the certificate stays in the run directory (symlinks resolved)
+            paths = {k: _in_run(ctx, rec["path"], file=cf, field=f"proof.{k}.path") for k, rec in cert["proof"].items()}
+        except InputError as exc:
+            problems.append(f"{vol.id}: {exc}")
+            continue
         for k, rec in cert["proof"].items():
-            p = ctx.path(rec["path"])
+            p = paths[k]
             if not p.is_file() or sha256_file(p) != rec["sha256"]:
                 problems.append(f"{vol.id}: proof {k} {rec['path']} missing or changed since the certificate")
                 break
         else:
-            after = json.loads(ctx.path(cert["proof"]["after"]["path"]).read_text(encoding="utf-8"))["state"]
+            try:
+                after = load_json(paths["after"])["state"]
+            except (InputError, KeyError, TypeError):
+                problems.append(f"{vol.id}: proof after {cert['proof']['after']['path']} is not an erase record")
+                continue
             why = _sanitized(vol, after)
             if why:
                 problems.append(f"{vol.id}: {why}")

@@ -310,3 +310,125 @@ def test_overwrite_progress_is_a_line_per_tenth_or_pass():
     assert poll_retries(12 << 20, 0, 1) == 86400
     assert poll_retries(10 << 40, 0, 10) == 209716  # 2 passes x 10 TiB at 10 MiB/s = 2,097,152 s
     assert poll_retries(10 << 40, 2, 10) == 1048576  # at the volume's cap of 2 MiB/s
+
+
+# ------------------------------------------------------------------ paths read back from erase records
+def _verified_ctx(run: Path):
+    from rich.console import Console
+
+    from govcloud.runbook.context import RunContext
+    from govcloud.runbook.loader import load_runbook
+    from govcloud.runbook.registry import load_builtins
+
+    load_builtins()
+    rb = load_runbook(RUNBOOK)
+    return RunContext(rb, {}, run, Console(file=open(os.devnull, "w")), None, rb.steps[-1])
+
+
+@pytest.mark.parametrize("escape", ["../../etc/passwd", "/etc/passwd", "erase/proof/link/after.json"])
+def test_erase_verified_refuses_a_proof_path_outside_the_run_directory(vault_dir, tmp_path, escape):
+    """A certificate whose proof names a file outside the run directory (`../../etc/passwd`, an
+    absolute path, a symlink inside the run pointing out) is not read: the check fails naming the
+    certificate file and the field, even when the recorded SHA-256 is the outside file's own."""
+    from govcloud.runbook.erase_steps import erase_verified
+
+    f = vault_dir / "volumes.yml"
+    f.write_text(volumes_text())
+    vf = load_volumes(f)
+    run = tmp_path / "a" / "b" / "run"
+    (run / "erase" / "proof" / "link").mkdir(parents=True)
+    (run / "erase" / "proof" / "link" / "after.json").symlink_to("/etc/passwd")
+    passwd_sha = hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest()
+    certs = run / "erase" / "certificates"
+    after_plain = {"size": 1 << 20, "written": 1 << 20, "verified": 1 << 20, "mismatched": 0, "first_mismatch": None,
+                   "sha256": "3" * 64, "pattern": "a5", "tool": "t"}
+    luks = {"luks2_header": True, "uuid": "u-1", "keyslots": 1, "key_test_exit": 0, "key_opens": True,
+            "key_test_message": "", "tool": "cryptsetup 2.6.1", "size": 33554432}
+    for vol, before, after in ((vf.volumes[0], {"at": "2026-06-03T01:00:00+00:00"}, after_plain),
+                               (vf.volumes[1], {"at": "2026-06-03T01:00:00+00:00", "state": luks},
+                                dict(luks, keyslots=0, key_test_exit=1, key_opens=False))):
+        proof = {"before": {"path": escape, "sha256": passwd_sha}, "after": {"path": escape, "sha256": passwd_sha}}
+        cert = erase_certificate.build(vf, vol, contract="2025095", before=before, after={"state": after},
+                                       proof=proof, export=None, finished="2026-06-03T01:01:00+00:00")
+        erase_certificate.write(cert, certs)
+    res = erase_verified(_verified_ctx(run), {"volumes": str(f), "out": "erase/"})
+    assert not res.ok
+    for vid in ("app-data", "app-crypt"):
+        cf = certs / f"{vid}.json"
+        assert f"{vid}: {cf}: proof.before.path: expected a path under {run.resolve()}" in res.detail, res.detail
+    assert repr(escape) in res.detail and "root:" not in res.detail
+
+
+def test_erase_verified_accepts_proofs_inside_the_run_directory(vault_dir, tmp_path):
+    """The same check passes for proofs that are where the erase writes them (the control case)."""
+    from govcloud.runbook.erase_steps import erase_verified
+    from govcloud.runbook.journal import sha256_file
+
+    f = vault_dir / "volumes.yml"
+    f.write_text("".join(ln for ln in volumes_text().splitlines(True) if "app-crypt" not in ln))
+    vf = load_volumes(f)
+    run = tmp_path / "run"
+    proof_dir = run / "erase" / "proof" / "app-data"
+    proof_dir.mkdir(parents=True)
+    state = {"size": 1 << 20, "written": 1 << 20, "verified": 1 << 20, "mismatched": 0, "first_mismatch": None,
+             "sha256": "3" * 64, "pattern": "a5", "tool": "t"}
+    (proof_dir / "before.json").write_text(json.dumps({"volume": "app-data", "state": {"size": 1 << 20}}))
+    (proof_dir / "after.json").write_text(json.dumps({"volume": "app-data", "state": state}))
+    proof = {k: {"path": f"erase/proof/app-data/{k}.json", "sha256": sha256_file(proof_dir / f"{k}.json")}
+             for k in ("before", "after")}
+    cert = erase_certificate.build(vf, vf.volumes[0], contract="2025095", before={"at": "2026-06-03T01:00:00+00:00"},
+                                   after={"state": state}, proof=proof, export=None, finished="2026-06-03T01:01:00+00:00")
+    erase_certificate.write(cert, run / "erase" / "certificates")
+    res = erase_verified(_verified_ctx(run), {"volumes": str(f), "out": "erase/"})
+    assert res.ok, res.detail
+
+
+# ------------------------------------------------------------------ the key, checked on the controller
+@pytest.mark.parametrize(("change", "field", "words"), [
+    ("password", "hosts.app-01[1].key.vault_file", "does not decrypt it"),
+    ("var", "hosts.app-01[1].key.var", "expected a variable 'luks_pasphrase'"),
+    ("empty", "hosts.app-01[1].key.var", "it is empty or not a string"),
+    ("no-password-file", "vault_password_file", "expected an Ansible Vault password file"),
+])
+def test_the_vaulted_key_is_checked_on_the_controller(vault_dir, monkeypatch, change, field, words):
+    """Before any host is asked: the vault password must decrypt the key file and the variable must
+    hold a passphrase; the error names the volumes file, the field and the volume, never the key."""
+    from govcloud.runbook.erase import check_key
+
+    text = volumes_text()
+    if change == "password":
+        (vault_dir / "vault-pw").write_text("not-the-password\n")
+    elif change == "var":
+        text = text.replace("var: luks_passphrase", "var: luks_pasphrase")
+    elif change == "empty":
+        vault_encrypt(vault_dir / "keys", "empty.yml", "luks_passphrase: ''\n", vault_dir / "vault-pw")
+        text = text.replace("keys/crypt.yml", "keys/empty.yml")
+    else:
+        text = text.replace("vault_password_file: vault-pw\n", "")
+        monkeypatch.delenv("ANSIBLE_VAULT_PASSWORD_FILE", raising=False)
+    f = vault_dir / "volumes.yml"
+    f.write_text(text)
+    vf = load_volumes(f)
+    check_key(vf, vf.volumes[0])  # a plain volume has no key to check
+    with pytest.raises(InputError) as exc:
+        check_key(vf, vf.volumes[1])
+    msg = str(exc.value)
+    assert msg.startswith(f"{f}: {field}: ") and words in msg and "app-crypt (app-01:/dev/vdc)" in msg, msg
+    assert "s3cret-key" not in msg and "nothing erased" in msg
+
+
+def test_the_vaulted_key_passes_when_it_decrypts(vault_dir):
+    from govcloud.runbook.erase import check_key
+
+    f = vault_dir / "volumes.yml"
+    f.write_text(volumes_text())
+    vf = load_volumes(f)
+    check_key(vf, vf.volumes[1])
+
+
+def test_a_device_path_with_dot_components_is_refused(vault_dir):
+    f = vault_dir / "volumes.yml"
+    f.write_text(volumes_text().replace("/dev/vdb", "/dev/../etc/passwd"))
+    with pytest.raises(InputError) as exc:
+        load_volumes(f)
+    assert "hosts.app-01[0].device" in str(exc.value) and "'..'" in str(exc.value)
