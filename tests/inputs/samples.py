@@ -179,5 +179,6 @@ KINDS: tuple[Kind, ...] = (
     Kind("harden evidence", "evidence.json", _file("tests/runbook/data/harden-evidence.json"), _reader("govcloud.hosts.evidence", "load_evidence"), "json"),
     Kind("stack export", "export.json", lab_export_bytes, _reader("govcloud.state.export", "read_export"), "json"),
     Kind("stack outputs", "lab-hosts.json", _file("inventory/lab-hosts.json"), _reader("govcloud.hosts.inventory", "load_stack_hosts"), "json"),
+    Kind("preview", "preview.json", _file("tests/state/data/lab-preview-update.json"), _reader("govcloud.state.preview", "read_preview"), "json"),
 )
 BY_NAME = {k.name: k for k in KINDS}

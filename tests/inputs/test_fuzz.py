@@ -194,6 +194,7 @@ def _commands(folder: Path, file: Path) -> dict[str, list[str]]:
         "control map": ["verify-hosts", str(ROOT / "tests/runbook/data/harden-evidence.json"), "--control-map",
                         str(file)],
         "runbook": ["runbook", "run", str(file), "--dry-run"],
+        "preview": ["diff", "--stack", "lab", "--preview", str(file), "--format", "json"],
     }
 
 
@@ -214,7 +215,8 @@ def _run_cli(args: list[str], cwd: Path) -> tuple[int, str, float, int]:
     return proc.returncode, out.decode("utf-8", "replace"), wall, peak
 
 
-CLI_KINDS = ("contract", "amendment", "ignore file", "stack export", "harden evidence", "control map", "runbook")
+CLI_KINDS = ("contract", "amendment", "ignore file", "stack export", "harden evidence", "control map", "runbook",
+             "preview")
 
 
 @pytest.mark.slow
