@@ -4,6 +4,10 @@
 `module_lab_factory` boot hosts and always tear them down, also on failure or
 Ctrl-C. On a machine that cannot boot hosts (not root, no systemd-nspawn), host
 tests FAIL with the reason: a skip would prove nothing in CI.
+
+A rule the suite holds: a test that uses a lab fixture (directly or through another fixture)
+carries the `hosts` marker, so `pytest -m "not hosts"` runs without root and boots nothing. A test
+that breaks it fails before any fixture is set up (`pytest_collection_modifyitems` below).
 """
 
 from __future__ import annotations
@@ -14,6 +18,33 @@ from collections.abc import Iterator
 import pytest
 
 from govcloud.labhosts import BaseImage, Lab, LabError, ensure_base, preflight
+
+
+#: the fixtures that boot (or build) test hosts; every other lab fixture depends on one of them
+LAB_FIXTURES = frozenset({"lab_base", "lab", "module_lab_factory", "mlab", "pglab", "xlab", "hardened"})
+_UNMARKED = pytest.StashKey[str]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark for failure every test that reaches a lab fixture without the `hosts` marker.
+
+    `item.fixturenames` is the test's whole fixture closure, so a fixture that depends on `lab_base`
+    (the hardened lab, a module's own lab) counts. Runs before `-m` deselects anything: an unmarked
+    test would not be deselected by `-m "not hosts"` and would boot hosts."""
+    for item in items:
+        used = sorted(LAB_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+        if used and item.get_closest_marker("hosts") is None:
+            item.stash[_UNMARKED] = (
+                f"{item.nodeid} uses the lab fixture(s) {', '.join(used)} but has no `hosts` marker: add "
+                "`pytestmark = pytest.mark.hosts` (or @pytest.mark.hosts) so `pytest -m \"not hosts\"` boots nothing")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail an unmarked lab test before its fixtures are set up (no host is booted for it)."""
+    why = item.stash.get(_UNMARKED, None)
+    if why is not None:
+        pytest.fail(why, pytrace=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,12 +2,23 @@
 
 `Evidence` implements the `HostEvidence` protocol of govcloud.checks.hosts
 (has_host, addon_state, failed_controls), so `govcloud check --evidence` can use it.
+
+Before a runbook relies on evidence (the article-24 gate of migrate-in, the exit's handover package)
+it asks two questions, here and nowhere else: is it about the hosts of this run
+(`Evidence.require_hosts`) and is it recent enough (`Evidence.require_fresh`, the age of
+``run.finished``; limit `evidence_max_age`: ``--evidence-max-age HOURS``, else
+``$GOVCLOUD_EVIDENCE_MAX_AGE``, else 24 h). Each refusal is one `InputError` line naming the file,
+the field and what was expected.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from govcloud.errors import InputError, Issue
@@ -19,6 +30,44 @@ from .addons import AddonState
 
 SCHEMA = "harden-evidence.schema.json"
 VERSION = 2
+#: how old harden evidence may be when a runbook relies on it, unless told otherwise
+DEFAULT_MAX_AGE_HOURS = 24.0
+MAX_AGE_ENV = "GOVCLOUD_EVIDENCE_MAX_AGE"
+#: a run that finished this far "in the future" is a clock problem, not evidence
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def evidence_max_age(hours: float | str | None = None) -> timedelta:
+    """The age limit: ``hours`` (the CLI's ``--evidence-max-age``) if given, else the environment
+    variable GOVCLOUD_EVIDENCE_MAX_AGE, else 24 h. A value that is not a number of hours > 0 is an
+    InputError naming where it came from."""
+    where, name = "command line", "--evidence-max-age"
+    if hours is None or hours == "":
+        hours, where, name = os.environ.get(MAX_AGE_ENV, ""), "environment", MAX_AGE_ENV
+        if hours == "":
+            return timedelta(hours=DEFAULT_MAX_AGE_HOURS)
+    try:
+        value = float(hours)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 24 * 366):
+        raise InputError.one(where, name, f"expected a number of hours > 0 (at most a year), got {hours!r}")
+    return timedelta(hours=value)
+
+
+def parse_max_age(text: str) -> float:
+    """argparse ``type=`` for --evidence-max-age: hours > 0 (the error names the option)."""
+    import argparse
+
+    try:
+        return evidence_max_age(text).total_seconds() / 3600
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.issues[0].expected) from None
+
+
+def _hours(d: timedelta) -> str:
+    h = d.total_seconds() / 3600
+    return f"{h:.0f} h" if abs(h - round(h)) < 0.05 else f"{h:.1f} h"
 
 
 def write_evidence(doc: dict, path: Path) -> Path:
@@ -68,6 +117,56 @@ class Evidence:
         """What each control is (line item, clause, title, status, kernel-bound), as the run's control map said."""
         return self.doc["control_map"]["controls"]
 
+    # --- identity and age: may a runbook rely on this evidence?
+    @property
+    def finished(self) -> datetime:
+        """When the harden run ended (``run.finished``): the evidence play is its last play, so this
+        is when the hosts were last looked at."""
+        raw = self.doc["run"]["finished"]
+        try:
+            t = datetime.fromisoformat(raw)
+        except ValueError:
+            t = None
+        if t is None or t.tzinfo is None:
+            raise InputError.one(self.path, "run.finished", f"expected a date and time with its UTC offset "
+                                                            f"(e.g. 2026-12-04T09:30:00+0800), got {raw!r}")
+        return t
+
+    def require_fresh(self, max_age: timedelta, now: datetime | None = None) -> None:
+        """Refuse evidence whose run finished more than ``max_age`` before ``now`` (or in the future)."""
+        now = now or datetime.now(timezone.utc)
+        finished = self.finished
+        age = now - finished
+        if age > max_age:
+            raise InputError.one(self.path, "run.finished", (
+                f"expected a harden run that finished at most {_hours(max_age)} ago (after "
+                f"{(now - max_age).astimezone(finished.tzinfo).isoformat(timespec='seconds')}), got "
+                f"{self.doc['run']['finished']}, {_hours(age)} ago: run `govcloud harden` again, or set the "
+                f"limit with --evidence-max-age HOURS / ${MAX_AGE_ENV}"))
+        if age < -CLOCK_SKEW:
+            raise InputError.one(self.path, "run.finished", (
+                f"expected a harden run that finished before now ({now.isoformat(timespec='seconds')}), got "
+                f"{self.doc['run']['finished']}, {_hours(-age)} in the future: check the clocks"))
+
+    def require_hosts(self, required: Iterable[str], *, known: Collection[str] | None = None,
+                      known_from: str = "the inventory", why: str = "") -> None:
+        """Refuse evidence that lacks a host of ``required`` (the hosts the run relies on; ``why`` says
+        what they are) or names a host outside ``known`` (the hosts of the inventory the run uses:
+        evidence of another tenancy or lab). Missing hosts are reported first."""
+        names = sorted(self.hosts)
+        missing = sorted(set(required) - set(names))
+        if missing:
+            raise InputError.one(self.path, format_path(("hosts", missing[0])), (
+                f"expected harden evidence of {', '.join(missing)}{f' ({why})' if why else ''}, got hosts "
+                f"{', '.join(names) or 'none'}: run `govcloud harden` on {'them' if len(missing) > 1 else 'it'}"))
+        if known is not None:
+            foreign = [n for n in names if n not in known]
+            if foreign:
+                raise InputError.one(self.path, format_path(("hosts", foreign[0])), (
+                    f"expected only hosts of {known_from} ({', '.join(sorted(known)) or 'none'}), got "
+                    f"{', '.join(foreign)} too: evidence of other hosts is not this run's; narrow a wider run "
+                    f"with `govcloud harden --limit`"))
+
     # --- govcloud.checks.hosts.HostEvidence
     def has_host(self, name: str) -> bool:
         return name in self.hosts
@@ -101,3 +200,14 @@ def _unknown_controls(path: Path, doc: dict) -> list[Issue]:
 
 def load_evidence(path: Path) -> Evidence:
     return Evidence.load(path)
+
+
+def evidence_for_run(path: Path, *, required: Iterable[str], why: str, known: Collection[str] | None,
+                     known_from: str, max_age: timedelta | None, now: datetime | None = None) -> Evidence:
+    """Load evidence a runbook is about to rely on and refuse it unless it covers ``required``, names
+    no host outside ``known`` and (``max_age`` given) is fresh. The one place the runbooks ask."""
+    ev = Evidence.load(path)
+    ev.require_hosts(required, known=known, known_from=known_from, why=why)
+    if max_age is not None:
+        ev.require_fresh(max_age, now)
+    return ev

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govcloud.contract.loader import load_contract
 from govcloud.errors import GovcloudError, InputError
@@ -35,12 +35,15 @@ from .errors import RunbookError, StepFailed
 from .journal import read_journal, sha256_file
 from .registry import ActionResult, CheckResult, action, check
 
+if TYPE_CHECKING:
+    from govcloud.hosts.evidence import Evidence
+
 RUNBOOK_FILE = PROJECT_ROOT / "playbooks" / "runbooks" / "exit.yaml"
 EXPORT_SCHEMA = "exit-export.schema.json"
 STABLE_SCHEMA = "exit-stable-run.schema.json"
 #: given when the run reaches them, so a resume may pass them (or another acceptance path, another
 #: bandwidth limit for the rest of a transfer)
-RESUME_MAY_CHANGE = ("confirm", "acceptance", "bwlimit")
+RESUME_MAY_CHANGE = ("confirm", "acceptance", "bwlimit", "evidence_max_age")
 ACCEPTANCE_COPY = "acceptance/exit-acceptance.json"
 
 
@@ -97,13 +100,15 @@ def exit_work_order(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
 def make_handover(ctx: RunContext, args: dict[str, Any]) -> ActionResult:
     """Article 58: the system's resources and security policies, its IP plan and harden evidence."""
     from govcloud.hosts.controls import load_control_map
-    from govcloud.hosts.evidence import load_evidence
     from govcloud.state.export import read_export
 
     dep = read_export(_path(ctx, args["state"]))
     outputs = load_json(_path(ctx, args["outputs"]))
     cmap = load_control_map(Path(args["controls"])) if args.get("controls") else load_control_map()
-    evidence = load_evidence(Path(args["evidence"]))
+    try:  # the evidence packaged must be of this run's hosts and fresh when the package is made
+        evidence = exit_evidence({**ctx.params, "evidence": args["evidence"]}, fresh=True)
+    except InputError as exc:
+        raise StepFailed(f"harden evidence refused: {exc}") from None
     out = ctx.path(args["out"])
     m = handover.write_package(out, contract=_contract(args).number, stack=args["stack"], system=args["system"],
                                dep=dep, outputs=outputs, cmap=cmap, evidence=evidence)
@@ -322,6 +327,7 @@ def services_stopped(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
 # ------------------------------------------------------------------ the command
 def register_exit(rsub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:  # type: ignore[type-arg]
     from govcloud.cli import parse_date
+    from govcloud.hosts.evidence import DEFAULT_MAX_AGE_HOURS, MAX_AGE_ENV, parse_max_age
 
     from .timeline import TRIGGERS
 
@@ -341,6 +347,9 @@ def register_exit(rsub: argparse._SubParsersAction, common: Callable[[argparse.A
     m.add_argument("--inventory", type=Path, required=True, help="Ansible YAML inventory reaching old and target hosts")
     m.add_argument("--evidence", type=Path, required=True, metavar="HARDEN_EVIDENCE.json",
                    help="`govcloud harden` evidence of the system's hosts (handover package)")
+    m.add_argument("--evidence-max-age", type=parse_max_age, default=None, metavar="HOURS",
+                   help="refuse harden evidence whose run finished longer ago than this when the handover "
+                        f"package is made (default ${MAX_AGE_ENV}, else {DEFAULT_MAX_AGE_HOURS:g})")
     m.add_argument("--database", required=True, help="PostgreSQL database of the system")
     m.add_argument("--volumes", type=Path, required=True, metavar="FILE",
                    help="the data volumes to erase (YAML, schemas/erase-volumes.schema.json); --dry-run lists them")
@@ -374,6 +383,8 @@ def register_exit(rsub: argparse._SubParsersAction, common: Callable[[argparse.A
 
 def exit_params(args: argparse.Namespace, run_dir: Path) -> dict[str, str]:
     """The runbook parameters of an exit command line (defaults resolved)."""
+    from govcloud.hosts.evidence import evidence_max_age
+
     from .migrate import default_target
 
     source = args.source or default_target(args.stack, args.system, "app")
@@ -396,6 +407,7 @@ def exit_params(args: argparse.Namespace, run_dir: Path) -> dict[str, str]:
         "old_hosts": ",".join(old_units(units)),
         "stable_samples": str(args.stable_samples), "stable_interval": str(args.stable_interval),
         "bwlimit": str(args.bwlimit),
+        "evidence_max_age": f"{evidence_max_age(args.evidence_max_age).total_seconds() / 3600:g}",
     }
 
 
@@ -411,14 +423,42 @@ def cmd_exit(args: argparse.Namespace) -> int:
             if given is None and name in first:
                 params[name] = first[name]
     if not args.dry_run:
-        check_inputs(params)
+        check_inputs(params, fresh=not _handover_done(run_dir) if args.resume else True)
     return start(RUNBOOK_FILE, params, args, resume_may_change=RESUME_MAY_CHANGE)
 
 
-def check_inputs(params: dict[str, str]) -> None:
+def exit_evidence(params: dict[str, Any], *, fresh: bool) -> Evidence:
+    """The harden evidence of an exit, refused (InputError: file, field, what was expected) unless it
+    covers the system's old hosts (``source``, ``db_source``: what the handover package describes and
+    the erase empties), names no host outside the run's inventory, and, with ``fresh``, its run
+    finished at most ``evidence_max_age`` hours ago (govcloud.hosts.evidence)."""
+    from govcloud.hosts.evidence import evidence_for_run, evidence_max_age
+
+    from .transfer import inventory_endpoints
+
+    inventory = params["inventory"]
+    return evidence_for_run(
+        Path(params["evidence"]), required=dict.fromkeys(h for h in (params.get("source"), params.get("db_source")) if h),
+        why="the system's hosts leaving the cloud", known=set(inventory_endpoints(Path(inventory))),
+        known_from=f"the inventory {inventory}",
+        max_age=evidence_max_age(params.get("evidence_max_age")) if fresh else None)
+
+
+def _handover_done(run_dir: Path) -> bool:
+    """The handover step (which packages the evidence) verified in an earlier attempt of this run."""
+    from .journal import step_states
+
+    try:
+        return step_states(read_journal(run_dir).records).get("handover", {}).get("state") == "verified"
+    except GovcloudError:  # the engine reports a missing or broken journal
+        return False
+
+
+def check_inputs(params: dict[str, str], *, fresh: bool = True) -> None:
     """Refuse bad input files before anything runs (each error names the file and the field): the
-    inventory, the harden evidence, the volumes to erase and the article 68 materials."""
-    from govcloud.hosts.evidence import load_evidence
+    inventory, the harden evidence (of this run's hosts; fresh unless the handover package that uses
+    it is already made: ``fresh=False`` on a resume past it), the volumes to erase and the article 68
+    materials."""
     from govcloud.schemas import load_checked
 
     from .erase import load_volumes
@@ -426,7 +466,6 @@ def check_inputs(params: dict[str, str]) -> None:
     from .transfer import inventory_endpoints
 
     hosts = inventory_endpoints(Path(params["inventory"]))
-    load_evidence(Path(params["evidence"]))
     vf = load_volumes(params["volumes"])
     load_checked(params["materials"], INPUT_SCHEMA)
     if vf.system != params["system"]:
@@ -436,6 +475,7 @@ def check_inputs(params: dict[str, str]) -> None:
     if unknown:
         raise InputError.one(params["volumes"], "hosts", f"hosts of the inventory {params['inventory']}; "
                                                          f"not there: {', '.join(unknown)}")
+    exit_evidence(params, fresh=fresh)
 
 
 def _first_params(run_dir: Path) -> dict[str, str]:

@@ -90,12 +90,40 @@ def target_in_stack(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
 
 
 # ------------------------------------------------------------- security gate
+def _arg(ctx: RunContext, args: dict[str, Any], name: str) -> str | None:
+    """A step argument, else the run's parameter of that name (migrate-in passes every one)."""
+    value = args.get(name)
+    return str(value) if value not in (None, "") else ctx.params.get(name)
+
+
 @check("migrate.evidence_present")
 def evidence_present(ctx: RunContext, args: dict[str, Any]) -> CheckResult:
+    """The harden evidence is there, is about this run's hosts and is recent (article 24).
+
+    Hosts: the evidence must cover the target (the host the gate judges) and name no host outside the
+    run's inventory (evidence of another tenancy or lab is refused). Age: ``run.finished`` at most
+    ``evidence_max_age`` hours before now (default: $GOVCLOUD_EVIDENCE_MAX_AGE, else 24). Checked each
+    time the gate step runs; a gate already verified is not asked again on --resume."""
+    from govcloud.errors import InputError
+    from govcloud.hosts.evidence import evidence_for_run, evidence_max_age
+
+    from .transfer import inventory_endpoints
+
     p = Path(args["evidence"])
     if not p.is_file():
         return CheckResult(False, f"no harden evidence at {p}: run `govcloud harden` on the target first (article 24)")
-    return CheckResult(True, f"harden evidence {p}")
+    target, inventory = _arg(ctx, args, "target"), _arg(ctx, args, "inventory")
+    known = set(inventory_endpoints(Path(inventory))) if inventory else None
+    max_age = evidence_max_age(_arg(ctx, args, "evidence_max_age"))
+    try:
+        ev = evidence_for_run(p, required=[target] if target else [], why="the migration target",
+                              known=known, known_from=f"the inventory {inventory}", max_age=max_age)
+    except InputError as exc:
+        if any(i.path == "run.finished" or i.path.startswith("hosts.") for i in exc.issues):
+            return CheckResult(False, f"harden evidence refused (article 24): {exc}")
+        raise
+    return CheckResult(True, f"harden evidence {p}: {len(ev.hosts)} host(s) of the inventory, {target} among them; "
+                             f"the run finished {ev.doc['run']['finished']} (limit {max_age.total_seconds() / 3600:g} h)")
 
 
 @check("migrate.security_gate")
@@ -190,6 +218,7 @@ def default_target(stack: str, system: str, role: str) -> str:
 
 def register_migrate_in(rsub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:  # type: ignore[type-arg]
     from govcloud.cli import parse_date
+    from govcloud.hosts.evidence import DEFAULT_MAX_AGE_HOURS, MAX_AGE_ENV, parse_max_age
 
     m = rsub.add_parser(
         "migrate-in", help="move a system and its data into the cloud (articles 1-2, 12, 23, 24)",
@@ -209,6 +238,9 @@ def register_migrate_in(rsub: argparse._SubParsersAction, common: Callable[[argp
     m.add_argument("--database", required=True, help="PostgreSQL database of the system (dump/restore, digests)")
     m.add_argument("--db-source", metavar="HOST", help="host of the source database (default: --source)")
     m.add_argument("--db-target", metavar="HOST", help="cloud database host (default: the system's db host in the stack)")
+    m.add_argument("--evidence-max-age", type=parse_max_age, default=None, metavar="HOURS",
+                   help="security gate: refuse harden evidence whose run finished longer ago than this "
+                        f"(default ${MAX_AGE_ENV}, else {DEFAULT_MAX_AGE_HOURS:g})")
     m.add_argument("--scan-max-warnings", type=int, default=0, metavar="N",
                    help="security gate: most lynis warnings allowed on the target (default 0)")
     m.add_argument("--scan-min-index", type=int, default=70, metavar="N",
@@ -227,6 +259,8 @@ def register_migrate_in(rsub: argparse._SubParsersAction, common: Callable[[argp
 
 
 def cmd_migrate_in(args: argparse.Namespace) -> int:
+    from govcloud.hosts.evidence import evidence_max_age
+
     from .commands import start
 
     target = args.target or default_target(args.stack, args.system, args.target_role)
@@ -237,11 +271,13 @@ def cmd_migrate_in(args: argparse.Namespace) -> int:
               "database": args.database, "db_source": args.db_source or args.source,
               "db_target": args.db_target or default_target(args.stack, args.system, "db"),
               "scan_max_warnings": str(args.scan_max_warnings), "scan_min_index": str(args.scan_min_index),
-              "source_services": args.source_services, "target_services": args.target_services}
+              "source_services": args.source_services, "target_services": args.target_services,
+              "evidence_max_age": f"{evidence_max_age(args.evidence_max_age).total_seconds() / 3600:g}"}
     if args.resume and args.order_date is None:
         params.pop("order_date")
         params["order_date"] = _journal_param(args, params, "order_date")
-    return start(RUNBOOK_FILE, params, args)
+    # the limit applies when the gate runs: a resume that reaches it again may carry another one
+    return start(RUNBOOK_FILE, params, args, resume_may_change=("evidence_max_age",))
 
 
 def _journal_param(args: argparse.Namespace, params: dict[str, str], name: str) -> str:

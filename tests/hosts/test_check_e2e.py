@@ -1,7 +1,8 @@
 """`govcloud check` end to end on real hosts (issue 6): the lab stack's hosts booted and hardened,
-evidence collected by `govcloud harden --check`, then an add-on's service stopped on one host:
-`check` names that host and line item and exits 2; and the same evidence with a database host's audit
-plugin gone makes `check` report that host's DB audit missing.
+evidence collected by `govcloud harden --check`, then two add-ons broken on the hosts themselves — the
+antivirus service stopped on an application host, the database audit plugin's package removed from
+the database host — and evidence collected again: `check` names each host and line item and exits 2.
+The oracle is the hosts' own state (systemctl, dpkg), not govcloud's add-on evaluation.
 
 The deployed state is the lab stack's `govcloud plan --export-state` (no cloud exists here: the
 export stands in for `pulumi stack export`); the hosts, the hardening and the evidence are real.
@@ -15,8 +16,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from govcloud.hosts.addons import ADDONS, evaluate
+import pytest
+
 from tests.hosts.conftest import REPO
+
+pytestmark = pytest.mark.hosts
+PGAUDIT = "postgresql-15-pgaudit"
 
 IGNORE = """version: 1
 ignore:
@@ -35,7 +40,7 @@ def _check(export: Path, evidence: Path, ignore: Path) -> tuple[int, dict]:
     return out.returncode, json.loads(out.stdout)
 
 
-def test_check_reports_a_stopped_addon_on_its_host(hardened, tmp_path: Path) -> None:
+def test_check_reports_addons_broken_on_their_hosts(hardened, tmp_path: Path) -> None:
     export = tmp_path / "lab-export.json"
     plan = subprocess.run([sys.executable, "-m", "govcloud.cli", "plan", "--stack", "lab", "--export-state",
                            str(export), "--format", "json"], cwd=REPO, capture_output=True, text=True, timeout=300)
@@ -51,37 +56,32 @@ def test_check_reports_a_stopped_addon_on_its_host(hardened, tmp_path: Path) -> 
     assert host["presence"] == "present" and host["addons"]["antivirus"] == "ok"
     assert next(h for h in report["hosts"] if h["name"] == "lab-db-01")["addons"]["db_audit"] == "ok"
 
-    # a database host without its audit plugin: the same real evidence with pgaudit's package gone,
-    # the add-on state evaluated from it as `harden` does
-    doc = json.loads(baseline.evidence_path.read_text(encoding="utf-8"))
-    db = doc["hosts"]["lab-db-01"]
-    db["packages"]["postgresql-15-pgaudit"] = None
-    facts = db["facts"]
-    state = evaluate(ADDONS["db_audit"], db["packages"], db["services"], facts["virtualization"]["type"],
-                     (facts["os"]["distribution"], facts["os"]["version"]))
-    db["addon_state"]["db_audit"] = {"installed": state.installed, "active": state.active, "detail": state.detail}
-    no_audit = tmp_path / "evidence-no-pgaudit.json"
-    no_audit.write_text(json.dumps(doc), encoding="utf-8")
-    code, report = _check(export, no_audit, ignore)
-    assert code == 2
-    assert [(f["kind"], f["item"], f["subject"]) for f in report["findings"]] == [
-        ("addon-missing", "db_audit", "lab-db-01")]
-    assert "postgresql-15-pgaudit" in report["findings"][0]["message"]
-
     lab = hardened.lab
+    # break the hosts, not the evidence: clamd stopped on lab-app-02, pgaudit's package removed on lab-db-01
     lab.ssh("lab-app-02", "sudo systemctl stop clamav-daemon.service")
+    lab.ssh("lab-db-01", f"sudo env DEBIAN_FRONTEND=noninteractive dpkg --remove {PGAUDIT} >/dev/null")
     try:
         assert lab.ssh("lab-app-02", "systemctl is-active clamav-daemon.service", check=False).stdout.strip() != "active"
-        broken = hardened.harden("check-e2e-stopped", check=True)
+        assert lab.ssh("lab-db-01", f"dpkg-query -W -f '${{db:Status-Abbrev}}' {PGAUDIT}",
+                       check=False).stdout.strip() in ("", "rc", "un")
+        broken = hardened.harden("check-e2e-broken", check=True)
         code, report = _check(export, broken.evidence_path, ignore)
         assert code == 2
-        assert {(f["kind"], f["item"]) for f in report["findings"] if f["subject"] == "lab-app-02"} == {
-            ("addon-inactive", "antivirus")}
+        addon = {(f["kind"], f["item"], f["subject"]) for f in report["findings"] if f["kind"].startswith("addon-")}
+        assert addon == {("addon-inactive", "antivirus", "lab-app-02"), ("addon-missing", "db_audit", "lab-db-01")}
         inactive = next(f for f in report["findings"] if f["kind"] == "addon-inactive")
         assert inactive["clause"] == "article-2" and inactive["actual"] == "inactive"
         assert "clamav-daemon" in inactive["message"]
-        failed = {f["subject"] for f in report["findings"] if f["kind"] == "control-failed"}
-        assert failed and all(s.startswith("lab-app-02#") for s in failed)  # the clamd control would change
-        assert {h["name"] for h in report["hosts"] if h["status"] != "ok"} == {"lab-app-02"}
+        missing = next(f for f in report["findings"] if f["kind"] == "addon-missing")
+        assert PGAUDIT in missing["message"]
+        assert json.loads(broken.evidence_path.read_text())["hosts"]["lab-db-01"]["packages"][PGAUDIT] is None
+        # the controls that would repair them fail in check mode, on those two hosts only
+        failed = {f["subject"].split("#")[0] for f in report["findings"] if f["kind"] == "control-failed"}
+        assert failed == {"lab-app-02", "lab-db-01"}
+        assert {h["name"] for h in report["hosts"] if h["status"] != "ok"} == {"lab-app-02", "lab-db-01"}
     finally:
         lab.ssh("lab-app-02", "sudo systemctl start clamav-daemon.service")
+        # the base image keeps the role's packages (labhosts: pre-downloaded, no network)
+        lab.ssh("lab-db-01", f"sudo env DEBIAN_FRONTEND=noninteractive dpkg --install "
+                             f"/var/cache/apt/archives/{PGAUDIT}_*.deb >/dev/null")
+    assert lab.ssh("lab-db-01", f"dpkg-query -W -f '${{db:Status-Abbrev}}' {PGAUDIT}").stdout.strip() == "ii"

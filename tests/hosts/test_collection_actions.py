@@ -5,7 +5,9 @@ when the host already matches (result `probe: match`, no module `invocation`). T
 one attribute at a time on the host and assert the module then runs and repairs it, that check
 mode reports without repairing, and that a match really skips the module. dpkg_facts and
 systemd_facts (names:) read directly (`direct: true`) with the module's own parser: the facts
-must equal the module's, which `govcloud_hosts_direct: false` forces."""
+must equal the module's, which `govcloud_hosts_direct: false` forces — and, since both share that
+parser, both must equal what Ansible's own package_facts (apt) and service_facts report on the same
+host in the same play: the independent oracle."""
 
 from __future__ import annotations
 
@@ -135,17 +137,38 @@ def test_units_unknown_unit_fails_through_the_module(runner):
     assert res["_failed"] and "not loaded" in res["msg"]
 
 
-def test_direct_facts_equal_the_modules_facts(runner):
-    units = ["rsyslog.service", "clamav-daemon.service", "govcloud-no-such.service", "ssh.service"]
+def versions(packages: dict[str, list[dict]]) -> dict[str, list[tuple[str, str]]]:
+    return {name: sorted((p["version"], p["arch"]) for p in entries) for name, entries in packages.items()}
+
+
+def test_direct_facts_equal_the_modules_facts_and_ansibles_own(runner):
+    # a stopped, disabled unit beside running ones (the runner fixture removes it)
+    runner.play(UNIT_FILE_TASK, units_task(False, "stopped", True))
+    units = ["rsyslog.service", "clamav-daemon.service", "govcloud-no-such.service", "ssh.service", UNIT]
     tasks = ({"name": "packages", "govcloud.hosts.dpkg_facts": None},
              {"name": "services", "govcloud.hosts.systemd_facts": {"names": units}})
-    fast, slow = runner.play(*tasks), runner.play(*tasks, direct=False)
+    oracle = ({"name": "package_facts", "ansible.builtin.package_facts": {"manager": "apt"}},
+              {"name": "service_facts", "ansible.builtin.service_facts": None})
+    fast, slow = runner.play(*tasks, *oracle), runner.play(*tasks, direct=False)
     for name in ("packages", "services"):
         assert fast[name]["direct"] is True and "invocation" not in fast[name], fast[name]
         assert "direct" not in slow[name] and "invocation" in slow[name], slow[name]
         assert fast[name]["ansible_facts"] == slow[name]["ansible_facts"], name
+    # the independent oracle: Ansible's package_facts (python-apt) and service_facts (systemctl
+    # list-units/list-unit-files), same host, same play
+    pkgs, apt = fast["packages"]["ansible_facts"]["packages"], fast["package_facts"]["ansible_facts"]["packages"]
+    assert versions(pkgs) == versions(apt)
     services = fast["services"]["ansible_facts"]["services"]
-    assert sorted(services) == ["clamav-daemon.service", "rsyslog.service", "ssh.service"]  # unknown left out
+    seen = fast["service_facts"]["ansible_facts"]["services"]
+    assert "govcloud-no-such.service" not in seen and set(services) == {n for n in units if n in seen}
+    assert {n: (s["state"] == "running", s["status"]) for n, s in services.items()} == {
+        n: (seen[n]["state"] == "running", seen[n]["status"]) for n in services}
+    assert all(services[n] == seen[n] for n in services if seen[n]["state"] == "running")
+    # a known difference, both "not running": for a unit systemd has not loaded (stopped and disabled),
+    # service_facts reports its ActiveState `inactive`; systemd_facts (`systemctl show`) says `stopped`
+    assert services[UNIT]["state"] == "stopped" and services[UNIT]["status"] == "disabled"
+    assert seen[UNIT]["state"] in ("stopped", "inactive") and seen[UNIT]["status"] == "disabled"
+    assert sorted(services) == sorted(["clamav-daemon.service", "rsyslog.service", "ssh.service", UNIT])  # unknown left out
     assert services["rsyslog.service"] == {"name": "rsyslog.service", "state": "running", "status": "enabled",
                                            "source": "systemd"}
     pkgs = fast["packages"]["ansible_facts"]["packages"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from govcloud.errors import InputError
 from govcloud.hosts.builder import build_evidence
 from govcloud.hosts.controls import load_control_map
-from govcloud.hosts.evidence import Evidence, write_evidence
+from govcloud.hosts.evidence import MAX_AGE_ENV, Evidence, evidence_max_age, parse_max_age, write_evidence
 from govcloud.hosts.inventory import load_stack_hosts, stack_inventory, stack_outputs_file
 from govcloud.hosts.report import verify
 from govcloud.hosts.runner import RunResult
@@ -229,3 +232,82 @@ def test_stack_outputs_become_an_inventory(tmp_path):
     with pytest.raises(InputError) as err:
         load_stack_hosts(bad)
     assert "hosts[0].name" in str(err.value) and "hosts[1].address" in str(err.value)
+
+
+# --- identity and age: what a runbook may rely on (govcloud.hosts.evidence.require_*) -----------------
+RECORDED = Path(__file__).resolve().parents[1] / "runbook" / "data" / "harden-evidence.json"
+
+
+def recorded() -> Evidence:
+    """The recorded evidence (tests/runbook/data): four hosts, run.finished 2026-11-25T20:29:14+0000."""
+    return Evidence.load(RECORDED)
+
+
+FINISHED = datetime(2026, 11, 25, 20, 29, 14, tzinfo=timezone.utc)
+
+
+def test_fresh_up_to_the_limit_and_refused_one_second_past_it():
+    e = recorded()
+    assert e.finished == FINISHED
+    e.require_fresh(timedelta(hours=24), FINISHED + timedelta(hours=24))
+    with pytest.raises(InputError) as exc:
+        e.require_fresh(timedelta(hours=24), FINISHED + timedelta(hours=24, seconds=1))
+    text = str(exc.value)
+    assert "\n" not in text
+    assert text.startswith(f"{RECORDED}: run.finished: expected a harden run that finished at most 24 h ago "
+                           "(after 2026-11-25T20:29:15+00:00), got 2026-11-25T20:29:14+0000, 24 h ago")
+    assert "--evidence-max-age" in text and "GOVCLOUD_EVIDENCE_MAX_AGE" in text
+    e.require_fresh(timedelta(hours=240), FINISHED + timedelta(days=9))  # a wider limit takes it
+
+
+def test_evidence_from_the_future_is_refused_beyond_clock_skew():
+    e = recorded()
+    e.require_fresh(timedelta(hours=24), FINISHED - timedelta(minutes=4))  # clocks a little apart
+    with pytest.raises(InputError, match=r"run.finished: expected a harden run that finished before now .* in the future"):
+        e.require_fresh(timedelta(hours=24), FINISHED - timedelta(hours=2))
+
+
+def test_unparseable_or_naive_finish_time_names_the_field(tmp_path):
+    for bad in ("yesterday", "2026-11-25T20:29:14"):
+        doc = json.loads(RECORDED.read_text())
+        doc["run"]["finished"] = bad
+        p = tmp_path / "ev.json"
+        p.write_text(json.dumps(doc))
+        with pytest.raises(InputError) as exc:
+            Evidence.load(p).require_fresh(timedelta(hours=24))
+        assert str(exc.value) == (f"{p}: run.finished: expected a date and time with its UTC offset "
+                                  f"(e.g. 2026-12-04T09:30:00+0800), got {bad!r}")
+
+
+def test_hosts_missing_and_foreign_are_refused_with_the_host_named():
+    e = recorded()
+    e.require_hosts(["lab-app-01"], known={"lab-app-01", "lab-app-02", "lab-db-01", "lab-log-01", "spare"})
+    with pytest.raises(InputError) as exc:
+        e.require_hosts(["lab-app-01", "old-app-01"], why="the migration target")
+    assert str(exc.value) == (f"{RECORDED}: hosts.old-app-01: expected harden evidence of old-app-01 (the migration "
+                              "target), got hosts lab-app-01, lab-app-02, lab-db-01, lab-log-01: run `govcloud harden` on it")
+    with pytest.raises(InputError) as exc:
+        e.require_hosts(["lab-app-01"], known={"lab-app-01", "lab-db-01"}, known_from="the inventory inv.yml")
+    assert str(exc.value).startswith(f"{RECORDED}: hosts.lab-app-02: expected only hosts of the inventory inv.yml "
+                                     "(lab-app-01, lab-db-01), got lab-app-02, lab-log-01 too")
+    # missing hosts are named before foreign ones
+    with pytest.raises(InputError, match="hosts.court-01: expected harden evidence of court-01"):
+        e.require_hosts(["court-01"], known={"court-01"})
+
+
+def test_max_age_from_the_option_the_environment_or_24_hours(monkeypatch):
+    monkeypatch.delenv(MAX_AGE_ENV, raising=False)
+    assert evidence_max_age() == timedelta(hours=24)
+    assert evidence_max_age(6) == evidence_max_age("6") == timedelta(hours=6)
+    monkeypatch.setenv(MAX_AGE_ENV, "0.5")
+    assert evidence_max_age() == timedelta(minutes=30)
+    assert evidence_max_age(72) == timedelta(hours=72)  # the option wins over the environment
+    for bad in ("soon", "0", "-3", "nan", "inf", "1e9"):
+        monkeypatch.setenv(MAX_AGE_ENV, bad)
+        with pytest.raises(InputError) as exc:
+            evidence_max_age()
+        assert str(exc.value) == (f"environment: {MAX_AGE_ENV}: expected a number of hours > 0 (at most a year), "
+                                  f"got {bad!r}")
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a number of hours > 0"):
+        parse_max_age("0")
+    assert parse_max_age("36") == 36.0

@@ -6,6 +6,8 @@ The lab: the system's old cloud hosts as the stack names them (lab-app-01 holds 
 service, lab-db-01 the PostgreSQL database) and the court's host court-01 (outside the stack).
 Data volumes are loop devices: a plain one per old host (its bytes random, the overwrite target)
 and a LUKS2 one on lab-db-01 (formatted inside the host; its key only under Ansible Vault).
+The harden evidence the handover packages is real and of this boot: `govcloud harden --check` (one
+control's tag, so nothing on the hosts changes and it takes seconds, not minutes) on the old hosts.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from . import erasekit
 from ..conftest import _progress
 from .conftest import PG_INSTALL
 from .dataset import GENERATE, generate_command
-from .test_migrate_hosts import evidence_for_current_map
+from .test_migrate_hosts import own_ssh_masters
 
 pytestmark = pytest.mark.hosts
 
@@ -68,6 +70,7 @@ class ExitLab:
     data: Manifest
     volumes: dict[str, Volume]  # volume id -> the lab's loop volume
     secrets: Path  # vault password file and vault-encrypted key file
+    evidence: Path  # `govcloud harden --check` evidence of the old hosts, taken on this boot
 
     @property
     def inventory(self) -> Path:
@@ -97,6 +100,19 @@ def make_secrets(directory: Path) -> Path:
     erasekit.vault_key(directory, password="exit-test-vault-password", password_file="vault-pass",
                        key_file="luks-key.vault.yml", var="db_crypt_key", key=LUKS_KEY)
     return directory
+
+
+def harden_check(lab: Lab, d: Path) -> Path:
+    """`govcloud harden --check` on the system's old hosts, one control's tag: real evidence (facts,
+    add-on packages and services, the run's times) of this boot, nothing on the hosts changed."""
+    r = subprocess.run([sys.executable, "-m", "govcloud.cli", "harden", "--inventory", str(lab.state_dir / "inventory.yml"),
+                        "--limit", f"{APP},{DBH}", "--check", "--tags", "djbh_8.1.4.4a", "--run-dir", str(d / "run"),
+                        "--evidence", str(d / "evidence.json")], capture_output=True, text=True, cwd=REPO, timeout=900,
+                       env=own_ssh_masters(d))
+    assert r.returncode in (0, 2), r.stdout[-3000:] + r.stderr[-5000:]
+    doc = json.loads((d / "evidence.json").read_text())
+    assert sorted(doc["hosts"]) == [APP, DBH] and doc["run"]["mode"] == "check"
+    return d / "evidence.json"
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +147,10 @@ def xlab(lab_base: BaseImage, pytestconfig: pytest.Config, tmp_path_factory: pyt
         manifest = make_manifest(eps[APP], DATA)
         assert len(manifest.files) == SMALL_FILES + LARGE_FILES
         secrets = make_secrets(tmp_path_factory.mktemp("exit-secrets"))
+        evidence = harden_check(lab, tmp_path_factory.mktemp("exit-harden"))
         say(f"exit lab: {len(manifest.files)} files, {manifest.total_bytes / 1e6:.1f} MB on {APP}:{DATA}; "
-            f"{DATABASE} on {DBH}; 3 volumes")
-        yield ExitLab(lab, eps[APP], eps[COURT], manifest, vols, secrets)
+            f"{DATABASE} on {DBH}; 3 volumes; harden evidence of {APP}, {DBH}")
+        yield ExitLab(lab, eps[APP], eps[COURT], manifest, vols, secrets, evidence)
     finally:
         problems = lab.stop()
         assert not problems, f"lab teardown problems: {problems}"
@@ -156,7 +173,7 @@ def exit_cli(xl: ExitLab, run_dir: Path, *extra: str, target_path: str = "/srv/c
              bwlimit: int = 0):
     tmp = run_dir.parent
     args = [sys.executable, "-m", "govcloud.cli", "runbook", "exit", "--stack", "lab", "--system", SYSTEM,
-            "--target", COURT, "--inventory", str(xl.inventory), "--evidence", str(evidence_for_current_map(tmp)),
+            "--target", COURT, "--inventory", str(xl.inventory), "--evidence", str(xl.evidence),
             "--database", DATABASE, "--source-path", DATA, "--target-path", target_path,
             "--volumes", str(write_volumes_file(xl.secrets, tmp / "volumes.yml")),
             "--materials", str(write_materials(tmp / "materials.yml")),

@@ -226,3 +226,74 @@ def test_exit_work_order_carries_the_exit_deadlines_not_article_12(tmp_path):
     with pytest.raises(ValueError, match="exit deadlines"):
         workorder.work_order(load_contract(DEFAULT_CONTRACT), "litigation", [], source_host="x",
                              order_date=date(2025, 9, 26), node="exit")
+
+
+# --- the harden evidence an exit packages: of this run's hosts, and fresh when the package is made ----
+def _dated(tmp_path: Path, hours_ago: float, hosts: tuple[str, ...]) -> Path:
+    """The recorded evidence, its run moved to end ``hours_ago`` hours before now, cut to ``hosts``."""
+    from datetime import datetime, timedelta, timezone
+
+    doc = json.loads(EVIDENCE.read_text())
+    doc["hosts"] = {k: v for k, v in doc["hosts"].items() if k in hosts}
+    doc["run"]["finished"] = (datetime.now(timezone.utc) - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%S%z")
+    out = tmp_path / f"evidence-{hours_ago}-{'-'.join(hosts)}.json"
+    out.write_text(json.dumps(doc))
+    return out
+
+
+def test_exit_refuses_stale_or_foreign_evidence_before_anything_runs(tmp_path, monkeypatch):
+    from govcloud.runbook.exit import check_inputs
+    from govcloud.runbook.journal import Journal
+
+    from .test_exit_hosts import make_secrets, write_materials, write_volumes_file
+
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text("all:\n  hosts:\n    lab-app-01: {ansible_host: 10.0.0.1}\n    lab-db-01: {ansible_host: 10.0.0.2}\n"
+                         "    court-01: {ansible_host: 10.0.0.3}\n")
+    vols = write_volumes_file(make_secrets(tmp_path / "secrets"), tmp_path / "volumes.yml")
+    materials = write_materials(tmp_path / "materials.yml")
+    run_dir = tmp_path / "run"
+
+    def run(evidence: Path, *extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "govcloud.cli", "runbook", "exit", "--stack", "lab", "--system", "litigation",
+             "--target", "court-01", "--inventory", str(inventory), "--evidence", str(evidence), "--database",
+             "court_exit", "--volumes", str(vols), "--materials", str(materials), "--run-dir", str(run_dir), *extra],
+            capture_output=True, text=True, cwd=REPO, timeout=120,
+            env={**os.environ, "GOVCLOUD_LOCK_DIR": str(tmp_path / "locks"), "GOVCLOUD_EVIDENCE_MAX_AGE": ""})
+
+    stale = _dated(tmp_path, 30, ("lab-app-01", "lab-db-01"))
+    r = run(stale)
+    assert r.returncode == 1 and not run_dir.exists()
+    assert r.stderr.count("\n") == 1, r.stderr  # one line
+    assert f"{stale}: run.finished: expected a harden run that finished at most 24 h ago" in r.stderr
+    foreign = _dated(tmp_path, 1, ("lab-app-01", "lab-app-02", "lab-db-01"))
+    r = run(foreign)
+    assert r.returncode == 1 and not run_dir.exists()
+    assert (f"{foreign}: hosts.lab-app-02: expected only hosts of the inventory {inventory} (court-01, lab-app-01, "
+            "lab-db-01), got lab-app-02 too") in r.stderr
+    no_db = _dated(tmp_path, 1, ("lab-app-01",))
+    r = run(no_db)
+    assert r.returncode == 1 and (f"{no_db}: hosts.lab-db-01: expected harden evidence of lab-db-01 (the system's "
+                                  "hosts leaving the cloud), got hosts lab-app-01") in r.stderr
+
+    # the same checks in-process: the option's limit, and a resume past the handover takes older evidence
+    params = {"stack": "lab", "system": "litigation", "source": "lab-app-01", "db_source": "lab-db-01",
+              "inventory": str(inventory), "evidence": str(stale), "volumes": str(vols), "materials": str(materials),
+              "evidence_max_age": "24"}
+    with pytest.raises(InputError, match="run.finished"):
+        check_inputs(params)
+    check_inputs({**params, "evidence_max_age": "36"})
+    check_inputs(params, fresh=False)
+    with pytest.raises(InputError, match="hosts.lab-app-02"):
+        check_inputs({**params, "evidence": str(foreign)}, fresh=False)  # the hosts are checked on every attempt
+    # through the command: a resume whose journal has the handover verified does not ask for freshness
+    run_dir.mkdir()
+    j = Journal(run_dir)
+    j.append("run-start", runbook="exit", params={}, resume=False)
+    j.append("step-start", step="handover")
+    j.append("step-end", step="handover", result="verified", detail={}, evidence=[])
+    j.close()
+    from govcloud.runbook.exit import _handover_done
+
+    assert _handover_done(run_dir) and not _handover_done(tmp_path / "elsewhere")

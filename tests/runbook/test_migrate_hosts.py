@@ -1,5 +1,9 @@
 """`govcloud runbook migrate-in` on booted hosts: the whole runbook, and the article-24 gate
-that stops it before any data moves."""
+that stops it before any data moves.
+
+The harden evidence is real and of this boot: `govcloud harden` (the CLI: site.yml and the evidence
+play) applied to the target once per module, before the first migration. The gate passes on it, and
+refuses the same evidence aged past the limit or naming other hosts."""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from govcloud.runbook.journal import read_journal, step_states
 from govcloud.runbook.transfer import verify_target
@@ -22,29 +28,44 @@ from .conftest import DATA, DATABASE, DB_TARGET, ROWS, SOURCE, TARGET
 pytestmark = pytest.mark.hosts
 
 REPO = Path(__file__).resolve().parents[2]
-EVIDENCE = Path(__file__).parent / "data" / "harden-evidence.json"
-# the target is an unhardened lab host: its real lynis report has warnings and a low index
+# the target's real lynis report has warnings and a low index (the gate's scan level is tested below)
 LENIENT_SCAN = ("--scan-max-warnings", "99", "--scan-min-index", "1")
+TS = "%Y-%m-%dT%H:%M:%S%z"  # how `govcloud harden` writes its times
 
 
-def evidence_for_current_map(tmp_path: Path) -> Path:
-    """The recorded evidence (data/README.md), brought up to today's control map: a control added to
-    playbooks/controls.yml since the recording is entered as `waived` with a reason saying so.
-    A fake where the real thing (a 5-minute harden run per test session) is too slow for CI."""
-    from govcloud.hosts.controls import DEFAULT_CONTROL_MAP, load_control_map
+def own_ssh_masters(d: Path) -> dict[str, str]:
+    """The environment of a `govcloud harden` run inside a test: its SSH ControlMasters in a folder of
+    its own. harden keeps them 300 s without ServerAliveInterval (govcloud/hosts/runner.py); a
+    runbook's Ansible run on the same host would reuse one and, the link then cut, hang instead of
+    failing fast (tests/runbook/test_transfer_hosts.py's unreachable target, seen: 300 s timeout)."""
+    return {**os.environ, "ANSIBLE_SSH_CONTROL_PATH_DIR": str(d / "cp")}
 
-    doc = json.loads(EVIDENCE.read_text())
-    cmap = load_control_map(DEFAULT_CONTROL_MAP)
-    for c in cmap.controls:
-        doc["control_map"]["controls"].setdefault(c.id, {
-            "line_item": c.line_item, "clause_zh": c.clause_zh, "title": c.title, "status": c.status,
-            "kernel_bound": c.kernel_bound})
-    for host in doc["hosts"].values():
-        for c in cmap.controls:
-            host["controls"].setdefault(c.id, {
-                "result": "waived", "reason": "test fixture: control added after the evidence was recorded",
-                "tasks": {}})
-    out = tmp_path / "harden-evidence.json"
+
+@pytest.fixture(scope="module")
+def harden_evidence(mlab, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`govcloud harden --inventory LAB --limit TARGET`: the target hardened on this boot, its evidence.
+
+    The migration lab has no log-analysis endpoint (the stack's lab has lab-log-01): without one the
+    target never gets its log forwarder and the gate rightly finds log_analysis missing. So the harden
+    run's inventory is the lab's own plus the group log_collector = the target: it receives its own
+    forwarded logs over TLS, like lab-log-01 does."""
+    d = tmp_path_factory.mktemp("harden-target")
+    inv = yaml.safe_load(mlab.inventory.read_text())
+    inv["all"]["children"]["log_collector"] = {"hosts": {TARGET: {}}}
+    (d / "inventory.yml").write_text(yaml.safe_dump(inv, sort_keys=False))
+    r = subprocess.run([sys.executable, "-m", "govcloud.cli", "harden", "--inventory", str(d / "inventory.yml"),
+                        "--limit", TARGET, "--run-dir", str(d / "run"), "--evidence", str(d / "evidence.json")],
+                       capture_output=True, text=True, cwd=REPO, timeout=2400, env=own_ssh_masters(d))
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-5000:]
+    doc = json.loads((d / "evidence.json").read_text())
+    assert list(doc["hosts"]) == [TARGET] and doc["run"]["mode"] == "apply"
+    return d / "evidence.json"
+
+
+def variant(evidence: Path, out: Path, change) -> Path:
+    """A copy of real evidence with one thing changed by ``change(doc)``."""
+    doc = json.loads(evidence.read_text())
+    change(doc)
     out.write_text(json.dumps(doc, ensure_ascii=False))
     return out
 
@@ -64,10 +85,67 @@ def rollback(run_dir: Path, rb_dir: Path):
                           env={**os.environ, "GOVCLOUD_LOCK_DIR": str(run_dir.parent / "locks"), "COLUMNS": "200"})
 
 
-def test_migrate_in_end_to_end(pglab, tmp_path):
+def test_article_24_gate_on_evidence_of_this_boot(mlab, harden_evidence, tmp_path):
+    """The gate (migrate-in up to and including security-gate) on the evidence `govcloud harden` just
+    wrote for the booted target: open. The same evidence aged past the limit, or naming other hosts:
+    refused with the file, the field and what was expected, and nothing moves."""
+    gated = "/srv/gate-test"
+
+    def gate(evidence: Path, name: str, *extra: str):
+        run_dir = tmp_path / name
+        r = migrate(mlab, run_dir, evidence, gated, "--stop-before", "vuln-scan-gate", *extra)
+        return r, step_states(read_journal(run_dir).records)
+
+    r, st = gate(harden_evidence, "fresh")
+    assert r.returncode == 3, r.stdout + r.stderr  # paused before vuln-scan-gate: the gate passed
+    assert st["security-gate"]["state"] == "verified", st["security-gate"]
+    assert f"verify-hosts clean on {TARGET}" in st["security-gate"]["detail"]["verification"]
+    report = json.loads((tmp_path / "fresh/security/verify-hosts.json").read_text())
+    assert report["mode"] == "apply" and [h["host"] for h in report["hosts"]] == [TARGET] and not report["findings"]
+
+    finished = datetime.strptime(json.loads(harden_evidence.read_text())["run"]["finished"], TS)
+
+    def age(doc: dict) -> None:  # the run ended 25 hours earlier than it did
+        for k in ("started", "finished"):
+            doc["run"][k] = (datetime.strptime(doc["run"][k], TS) - timedelta(hours=25)).strftime(TS)
+        doc["generated_at"] = doc["run"]["finished"]
+
+    aged = variant(harden_evidence, tmp_path / "aged.json", age)
+    r, st = gate(aged, "aged")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert st["security-gate"]["state"] == "blocked" and "files-tools" not in st
+    why = st["security-gate"]["detail"]["why"]
+    assert f"{aged}: run.finished: expected a harden run that finished at most 24 h ago" in why, why
+    assert f"got {(finished - timedelta(hours=25)).strftime(TS)}, 2" in why and " h ago" in why
+    # the limit is settable: the same aged evidence within 48 hours passes
+    r, st = gate(aged, "aged-48h", "--evidence-max-age", "48")
+    assert r.returncode == 3 and st["security-gate"]["state"] == "verified", r.stdout + r.stderr
+
+    def rename(doc: dict) -> None:  # evidence of another host: the target's record under another name
+        doc["hosts"] = {"lab-app-09": doc["hosts"].pop(TARGET)}
+
+    foreign = variant(harden_evidence, tmp_path / "foreign.json", rename)
+    r, st = gate(foreign, "foreign")
+    assert r.returncode == 2 and st["security-gate"]["state"] == "blocked", r.stdout + r.stderr
+    why = st["security-gate"]["detail"]["why"]
+    assert f"{foreign}: hosts.{TARGET}: expected harden evidence of {TARGET} (the migration target), got hosts lab-app-09" in why
+
+    def extra_host(doc: dict) -> None:  # the target and a host of no inventory this run uses
+        doc["hosts"]["prod-app-17"] = json.loads(json.dumps(doc["hosts"][TARGET]))
+
+    wider = variant(harden_evidence, tmp_path / "wider.json", extra_host)
+    r, st = gate(wider, "wider")
+    assert r.returncode == 2 and st["security-gate"]["state"] == "blocked", r.stdout + r.stderr
+    why = st["security-gate"]["detail"]["why"]
+    assert f"{wider}: hosts.prod-app-17: expected only hosts of the inventory {mlab.inventory.resolve()}" in why, why
+    assert "harden evidence refused (article 24)" in r.stdout and "hosts.prod-app-17" in r.stdout
+    assert mlab.lab.ssh(TARGET, f"test -e {gated}", check=False).returncode == 1, "data moved past a closed gate"
+
+
+def test_migrate_in_end_to_end(pglab, harden_evidence, tmp_path):
     mlab = pglab
     run_dir = tmp_path / "run"
-    r = migrate(mlab, run_dir, evidence_for_current_map(tmp_path), "/srv/litigation", *LENIENT_SCAN)
+    r = migrate(mlab, run_dir, harden_evidence, "/srv/litigation", *LENIENT_SCAN)
     assert r.returncode == 0, r.stdout + r.stderr
     order = json.loads((run_dir / "work-order.json").read_text())
     # article 12 by hand: 30 working days after Fri 2025-09-26 across the National Day holiday
@@ -127,7 +205,7 @@ def test_migrate_in_end_to_end(pglab, tmp_path):
     assert problems == ["public.parties: content digest differs (1000 rows on both sides)"]
 
 
-def test_bulk_copy_before_the_window_then_final_sync_moves_what_changed(pglab, tmp_path):
+def test_bulk_copy_before_the_window_then_final_sync_moves_what_changed(pglab, harden_evidence, tmp_path):
     """The bulk copy ahead of the maintenance window (`--stop-before cutover-freeze`, exit 3, the
     source still in service), the court writing meanwhile, then `--resume` in the window: final-sync
     sends the changed and new files and, the database having changed since the dump, dumps,
@@ -135,7 +213,7 @@ def test_bulk_copy_before_the_window_then_final_sync_moves_what_changed(pglab, t
     source back as it found it."""
     mlab, eps = pglab, inventory_endpoints(pglab.inventory)
     run_dir, target_path = tmp_path / "run", "/srv/litigation-window"
-    evidence = evidence_for_current_map(tmp_path)
+    evidence = harden_evidence
     psql = f"sudo -n -u postgres psql -X -q -d {DATABASE} -c "
     amended, late = f"{DATA}/docs/00/case-00000.txt", f"{DATA}/late-filing.txt"
     r = migrate(mlab, run_dir, evidence, target_path, *LENIENT_SCAN, "--stop-before", "cutover-freeze")
@@ -171,8 +249,9 @@ def test_bulk_copy_before_the_window_then_final_sync_moves_what_changed(pglab, t
     assert rb.returncode == 0, rb.stdout + rb.stderr
 
 
-def test_security_gate_closed_stops_before_data_moves(mlab, tmp_path):
-    doc = json.loads(evidence_for_current_map(tmp_path).read_text())
+def test_security_gate_closed_stops_before_data_moves(mlab, harden_evidence, tmp_path):
+    # a failed control recorded in this boot's evidence (the gate reads it through verify-hosts)
+    doc = json.loads(harden_evidence.read_text())
     doc["hosts"][TARGET]["controls"]["8.1.4.1a"]["result"] = "fail"
     bad = tmp_path / "evidence-fail.json"
     bad.write_text(json.dumps(doc))
@@ -186,9 +265,9 @@ def test_security_gate_closed_stops_before_data_moves(mlab, tmp_path):
     assert mlab.lab.ssh(TARGET, "test -e /srv/gated", check=False).returncode == 1, "data moved past a closed gate"
 
 
-def test_vulnerability_scan_above_the_level_stops_the_run(pglab, tmp_path):
+def test_vulnerability_scan_above_the_level_stops_the_run(pglab, harden_evidence, tmp_path):
     run_dir = tmp_path / "run"
-    r = migrate(pglab, run_dir, evidence_for_current_map(tmp_path), "/srv/scan-gated",
+    r = migrate(pglab, run_dir, harden_evidence, "/srv/scan-gated",
                 "--scan-max-warnings", "99", "--scan-min-index", "100")
     assert r.returncode == 2, r.stdout + r.stderr
     index = json.loads((run_dir / "security/vuln-scan.json").read_text())["hardening_index"]

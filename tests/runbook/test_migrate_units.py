@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,7 @@ from govcloud.contract.loader import load_contract
 from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
 from govcloud.paths import DEFAULT_CONTRACT
 from govcloud.runbook import workorder
+from govcloud.runbook.journal import read_journal, step_states
 from govcloud.runbook.loader import load_runbook
 from govcloud.runbook.migrate import RUNBOOK_FILE
 
@@ -64,3 +67,77 @@ def test_unknown_system_is_an_error_naming_the_stack(tmp_path, capsys):
     assert rc == 1
     err = capsys.readouterr().err
     assert "no app host for system nosuch" in err and "lab-hosts.json" in err
+
+
+# --- the article-24 gate's evidence checks, without hosts: the steps before the gate touch no host ----
+RECORDED = Path(__file__).parent / "data" / "harden-evidence.json"  # run.finished 2026-11-25T20:29:14+0000
+INVENTORY = "all:\n  hosts:\n    old-app-01: {}\n    lab-app-01: {}\n    lab-db-01: {}\n"
+
+
+def gate(tmp_path: Path, evidence: Path, name: str, *extra: str) -> tuple[int, dict, str]:
+    """migrate-in up to and including security-gate (paused before vuln-scan-gate)."""
+    inv = tmp_path / "inventory.yml"
+    inv.write_text(INVENTORY)
+    run_dir = tmp_path / name
+    rc = main(["runbook", "migrate-in", "--stack", "lab", "--system", "litigation", "--source", "old-app-01",
+               "--inventory", str(inv), "--evidence", str(evidence), "--database", "court", "--order-date",
+               "2025-09-26", "--run-dir", str(run_dir), "--stop-before", "vuln-scan-gate", *extra])
+    return rc, step_states(read_journal(run_dir).records)["security-gate"], str(inv)
+
+
+def dated(tmp_path: Path, hours_ago: float, hosts: tuple[str, ...] = ("lab-app-01", "lab-db-01")) -> Path:
+    """The recorded evidence with its run moved to end ``hours_ago`` hours before now, cut to ``hosts``."""
+    doc = json.loads(RECORDED.read_text())
+    doc["hosts"] = {k: v for k, v in doc["hosts"].items() if k in hosts}
+    doc["run"]["finished"] = (datetime.now(timezone.utc) - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%S%z")
+    out = tmp_path / f"evidence-{hours_ago}-{len(hosts)}.json"
+    out.write_text(json.dumps(doc))
+    return out
+
+
+def test_gate_refuses_evidence_of_hosts_outside_the_inventory(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")
+    evidence = dated(tmp_path, 1, hosts=("lab-app-01", "lab-app-02", "lab-db-01", "lab-log-01"))
+    rc, st, inv = gate(tmp_path, evidence, "run")
+    assert rc == 2 and st["state"] == "blocked"
+    assert st["detail"]["why"] == (
+        f"harden evidence refused (article 24): {evidence}: hosts.lab-app-02: expected only hosts of the inventory "
+        f"{inv} (lab-app-01, lab-db-01, old-app-01), got lab-app-02, lab-log-01 too: evidence of other hosts is not "
+        "this run's; narrow a wider run with `govcloud harden --limit`")
+    assert "hosts.lab-app-02" in capsys.readouterr().out
+    rc, st, inv = gate(tmp_path, dated(tmp_path, 1, hosts=("lab-db-01",)), "run-2")
+    assert rc == 2 and "hosts.lab-app-01: expected harden evidence of lab-app-01 (the migration target), got hosts " \
+        "lab-db-01" in st["detail"]["why"]
+
+
+def test_gate_refuses_stale_evidence_and_a_resume_may_widen_the_limit(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.delenv("GOVCLOUD_EVIDENCE_MAX_AGE", raising=False)
+    evidence = dated(tmp_path, 30)
+    rc, st, _ = gate(tmp_path, evidence, "run")
+    assert rc == 2 and st["state"] == "blocked"
+    assert st["detail"]["why"].startswith(f"harden evidence refused (article 24): {evidence}: run.finished: expected a "
+                                          "harden run that finished at most 24 h ago (after ")
+    assert ", 30 h ago: run `govcloud harden` again" in st["detail"]["why"]
+    # the limit may change on --resume (the gate runs again: it was not verified)
+    rc, st, _ = gate(tmp_path, evidence, "run", "--resume", "--evidence-max-age", "36")
+    assert st["state"] != "blocked" and st["attempts"] == 2, st
+    # the same from the environment; the option wins over it
+    monkeypatch.setenv("GOVCLOUD_EVIDENCE_MAX_AGE", "36")
+    assert gate(tmp_path, evidence, "run-env")[1]["state"] != "blocked"
+    assert gate(tmp_path, evidence, "run-opt", "--evidence-max-age", "29")[1]["state"] == "blocked"
+
+
+def test_evidence_max_age_must_be_hours_above_zero(tmp_path, capsys, monkeypatch):
+    rc = main(["runbook", "migrate-in", "--stack", "lab", "--system", "litigation", "--source", "old-app-01",
+               "--inventory", str(tmp_path / "inv.yml"), "--evidence", str(RECORDED), "--database", "court",
+               "--run-dir", str(tmp_path / "run"), "--evidence-max-age", "0"])
+    assert rc == 1 and not (tmp_path / "run").exists()  # a usage error: exit 1, nothing run
+    assert "--evidence-max-age: expected a number of hours > 0" in capsys.readouterr().err
+    monkeypatch.setenv("GOVCLOUD_EVIDENCE_MAX_AGE", "a day")
+    rc = main(["runbook", "migrate-in", "--stack", "lab", "--system", "litigation", "--source", "old-app-01",
+               "--inventory", str(tmp_path / "inv.yml"), "--evidence", str(RECORDED), "--database", "court",
+               "--run-dir", str(tmp_path / "run")])
+    assert rc == 1 and not (tmp_path / "run").exists()
+    assert "environment: GOVCLOUD_EVIDENCE_MAX_AGE: expected a number of hours > 0 (at most a year), got 'a day'" in \
+        capsys.readouterr().err
