@@ -1,22 +1,28 @@
 """``govcloud check``: contract (on a date, amendments applied) ⇄ declared ⇄ deployed.
 
-Data flows one way: the contract and the two states go in, findings come out; writers
-(``govcloud.checks.writers``) only format them. Exit codes as ``terraform plan
+Data flows one way: the contract and the two states go in; the registered checks
+(``govcloud.checks.registry``) find the causes, the line items' verdicts are attached to the
+causes that explain them (``govcloud.checks.causes``), the ignore file is applied; writers
+(``govcloud.checks.writers``) only format the report. Exit codes as ``terraform plan
 -detailed-exitcode``: 0 compliant and no drift, 2 findings, 1 error.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping
 
+from govcloud.checks.causes import attribute, order
+from govcloud.checks.context import Context
 from govcloud.checks.findings import Finding
-from govcloud.checks.hosts import HostEvidence, HostResult, check_hosts
+from govcloud.checks.hosts import HostEvidence, HostResult
 from govcloud.checks.ignore import IgnoreFile, Ignored, apply_ignore
-from govcloud.checks.quantities import ItemResult, compare_items, count
-from govcloud.checks.resources import Coverage, compare_resources
+from govcloud.checks.quantities import ItemResult, count
+from govcloud.checks.registry import of_stage
+from govcloud.checks.resources import Coverage
 from govcloud.state.export import Deployment
 
 EXIT_OK, EXIT_ERROR, EXIT_FINDINGS = 0, 1, 2
@@ -30,7 +36,7 @@ class CheckReport:
     items: tuple[ItemResult, ...]
     hosts: tuple[HostResult, ...]
     coverage: Coverage
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...]  # one per cause, most severe first
     ignored: tuple[Ignored, ...]
     sources: Mapping[str, str] = field(default_factory=dict)
     seconds: float = 0.0
@@ -39,28 +45,40 @@ class CheckReport:
     def exit_code(self) -> int:
         return EXIT_FINDINGS if self.findings else EXIT_OK
 
+    @property
+    def effects(self) -> int:
+        return sum(len(f.effects) for f in self.findings)
 
-def _pending(dep: Deployment) -> list[Finding]:
-    return [Finding("pending-operation", "state", "article-2", op.urn, "no pending operations",
-                    f"{op.type} {op.resource_type}",
-                    f"{dep.source}: pending operation '{op.type}' on {op.urn}: an interrupted `pulumi up`; "
-                    "the state cannot be trusted until `pulumi refresh` resolves it")
-            for op in dep.pending_operations]
+    def counts(self) -> dict[str, Any]:
+        """By cause (findings by kind, severity and check) and by effect (effects per line item, and the
+        item verdicts the causes explain)."""
+        return {
+            "causes": len(self.findings), "effects": self.effects,
+            "by_kind": dict(sorted(Counter(f.kind for f in self.findings).items())),
+            "by_severity": dict(sorted(Counter(f.severity for f in self.findings).items())),
+            "by_check": dict(sorted(Counter(f.check for f in self.findings).items())),
+            "effects_by_item": dict(sorted(Counter(e.item for f in self.findings for e in f.effects).items())),
+            "verdicts_by_item": dict(sorted(Counter(f"{e.item}:{s}" for f in self.findings for e in f.effects
+                                                    for s in e.statuses).items())),
+        }
 
 
 def run_check(stack: str, contract_number: str, contracted: Mapping[str, Any], on: date, declared: Deployment,
               deployed: Deployment, evidence: HostEvidence | None = None, ignore: IgnoreFile | None = None,
               sources: Mapping[str, str] | None = None) -> CheckReport:
-    """Compare, collect findings, apply the ignore file."""
+    """Run every registered check, attach item verdicts to their causes, apply the ignore file."""
     start = time.perf_counter()
-    dec_tally, dep_tally = count(declared, "declared"), count(deployed, "deployed")
-    host_urns = {r.name: r.urn for r in deployed.resources if r.type.endswith("instance:Instance")}
-    items, item_findings = compare_items(contracted, dec_tally, dep_tally, {})
-    coverage, resource_findings = compare_resources(declared, deployed, dec_tally, dep_tally)
-    hosts = check_hosts(dec_tally.hosts, dep_tally.hosts, host_urns, evidence)
-    findings: list[Finding] = _pending(deployed) + item_findings + resource_findings
-    for h in hosts:
-        findings.extend(h.findings)
+    ctx = Context(contracted, declared, deployed, count(declared, "declared"), count(deployed, "deployed"), evidence)
+    causes = [f for c in of_stage("cause") for f in c.run(ctx)]
+    verdicts = [f for c in of_stage("item") for f in c.run(ctx)]
+    causes, alone = attribute(causes, verdicts, ctx.addon_items)
+    findings = order(causes + alone)
+    first: dict[str, str] = {}
+    for f in findings:
+        if f.host:
+            first.setdefault(f.host, f.kind)
+    hosts = tuple(replace(h, status=first[h.name]) if h.name in first else h for h in ctx.hosts)
     kept, ignored = apply_ignore(findings, ignore, on)
-    return CheckReport(stack, contract_number, on, tuple(items), tuple(hosts), coverage, tuple(kept), tuple(ignored),
+    cov = ctx.coverage()
+    return CheckReport(stack, contract_number, on, tuple(ctx.items), hosts, cov, tuple(kept), tuple(ignored),
                        dict(sources or {}), time.perf_counter() - start)

@@ -1,12 +1,17 @@
-"""The findings model: one record per thing that is not as the contract says.
+"""The findings model: one record per cause of something not being as the contract says, with
+its effects on the line items attached.
 
-A finding names its line item id, the clause, the subject (a resource URN or a host), what
-was expected and what was found. Writers (table, JSON, JUnit, Markdown) only read this.
+A finding names the check that found it (``govcloud.checks.registry``), its line item id, the
+clause, a readable subject (resource name and type, or a host) and, for a resource, its URN;
+what was expected and what was found; and the effects: each line item the cause takes away from,
+adds to or leaves unmeasured, with the item's own verdicts (under, drift, …) that the cause
+explains. Writers (table, JSON, JUnit, Markdown) only read this.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 Kind = Literal[
@@ -23,28 +28,70 @@ Kind = Literal[
     "ignore-expired",  # an ignore entry past its expiry date
 ]
 Severity = Literal["high", "medium", "low"]
+Basis = Literal["provision", "allocation", "host", "resource"]
 
-SEVERITY: dict[str, Severity] = {
-    "under": "high", "missing": "high", "pending-operation": "high", "addon-missing": "high",
-    "addon-inactive": "high", "control-failed": "high", "over": "medium", "drift": "medium",
-    "unmanaged": "medium", "unverifiable": "low", "ignore-expired": "low",
-}
+#: most severe first: findings sort in this order.
+SEVERITY_ORDER: tuple[Severity, ...] = ("high", "medium", "low")
+
+
+def worse(a: Severity, b: Severity) -> Severity:
+    return a if SEVERITY_ORDER.index(a) <= SEVERITY_ORDER.index(b) else b
+
+
+def signed(d: Decimal) -> str:
+    """A change as ``+4`` / ``-0.5``: never in exponent form."""
+    n = d.normalize()
+    n = n.quantize(Decimal(1)) if n == n.to_integral_value() else n
+    return f"{n:+f}"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What one cause does to one line item.
+
+    ``basis``: ``provision`` (a quota, rule or subscription: what the tenancy is given), ``allocation``
+    (what a host or volume uses), ``host`` (an add-on's state on a host) or ``resource`` (a resource no
+    quantity is counted from). ``delta`` is the change in the item's unit (deployed − declared), when
+    the cause changes a counted quantity. ``statuses`` are the item's own verdicts this cause explains."""
+
+    item: str
+    basis: Basis
+    delta: Decimal | None
+    expected: str
+    actual: str
+    statuses: tuple[str, ...] = ()
+
+    @property
+    def change(self) -> str:
+        """``vcpu -4 vCPU (drift, under)``: the item, the change in its unit, the verdicts it explains."""
+        text = self.item
+        if self.delta is not None:
+            unit = self.expected.partition(" ")[2]
+            text += f" {signed(self.delta)}" + (f" {unit}" if unit else "")
+        return text + (f" ({', '.join(self.statuses)})" if self.statuses else "")
 
 
 @dataclass(frozen=True)
 class Finding:
+    check: str  # the registered check's id
     kind: Kind
-    item: str  # line item id; "state" for findings about the state file itself
+    severity: Severity  # the check's, raised to the worst item verdict among its effects
+    item: str  # the line item the cause bears on first; "state" for the state file itself
     clause: str
-    subject: str  # resource URN, host name, or "" for the line item as a whole
+    subject: str  # readable: "name (type)", a host name, "host#control" or "item (line item)"
     expected: str
     actual: str
     message: str
-
-    @property
-    def severity(self) -> Severity:
-        return SEVERITY[self.kind]
+    urn: str = ""  # the resource's URN, when the subject is a resource
+    path: str = ""  # the changed attribute (property path), for a drift
+    host: str = ""  # the host the cause is on, when it is one
+    effects: tuple[Effect, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:
         return self.kind, self.item, self.subject
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """The line items the cause bears on: its own, then each effect's."""
+        return tuple(dict.fromkeys((self.item, *(e.item for e in self.effects))))

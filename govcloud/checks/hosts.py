@@ -1,7 +1,8 @@
 """Per host: present, absent or extra; its flavor; each contracted add-on installed and active.
 
-Hosts come from the instances of the declared and deployed states (through the mapping's
-``HostRecord``); add-on state comes from the harden evidence. Without ``--evidence`` add-ons are not checked (the report says so);
+Hosts come from the instances of the declared and deployed states (through the ledger's
+``HostRecord``); add-on state comes from the harden evidence. The findings are the registered
+checks' (``govcloud.checks.rules``): an absent, extra or re-flavored host is a resource finding. Without ``--evidence`` add-ons are not checked (the report says so);
 with it, a host the evidence does not cover has its add-ons ``unverifiable``, never ``ok``.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
-from govcloud.checks.findings import Finding
 from govcloud.hosts.addons import AddonState
 from govcloud.ledger.counting import HostRecord
 
@@ -34,68 +34,42 @@ class HostResult:
     flavor_declared: str
     flavor_deployed: str
     addons: Mapping[str, str] = field(default_factory=dict)  # add-on item -> ok | missing | inactive | unverifiable
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def status(self) -> str:
-        return "ok" if not self.findings else self.findings[0].kind
+    details: Mapping[str, str] = field(default_factory=dict)  # add-on item -> what the evidence says
+    status: str = "ok"  # the kind of the first finding on the host, once the checks have run
 
 
-def check_hosts(declared: list[HostRecord], deployed: list[HostRecord], urns: Mapping[str, str],
-                evidence: HostEvidence | None) -> list[HostResult]:
-    """One result per host named in either state."""
+def addon_state(name: str, addon: str, evidence: HostEvidence) -> tuple[str, str]:
+    """One add-on on one present host, from the evidence: (ok | missing | inactive | unverifiable, detail)."""
+    if not evidence.has_host(name):
+        return "unverifiable", "no harden evidence for this host"
+    st = evidence.addon_state(name, addon)
+    if st.installed is None or st.active is None:
+        return "unverifiable", st.detail or "not measured"
+    if not st.installed:
+        return "missing", st.detail
+    if not st.active:
+        return "inactive", st.detail
+    return "ok", st.detail
+
+
+def host_results(declared: list[HostRecord], deployed: list[HostRecord], evidence: HostEvidence | None
+                 ) -> list[HostResult]:
+    """One result per host named in either state: presence, flavors, and each contracted add-on's state
+    (an absent host's add-ons are missing; without evidence, a present host's are not checked)."""
     dec = {h.name: h for h in declared}
     dep = {h.name: h for h in deployed}
     results = []
     for name in sorted(dec.keys() | dep.keys()):
         d, p = dec.get(name), dep.get(name)
-        subject = name
-        found: list[Finding] = []
-        addons: dict[str, str] = {}
         if p is None:
             assert d is not None
-            found.append(Finding("missing", "vcpu", "article-2", subject, "host deployed", "absent",
-                                 f"host {name} is declared but not deployed"))
-            for addon in d.addons:
-                addons[addon] = "missing"
-                found.append(Finding("addon-missing", addon, ADDON_CLAUSE, subject, "add-on on a deployed host",
-                                     "host absent", f"host {name} is absent, so its {addon} is not delivered"))
-            results.append(HostResult(name, "absent", d.flavor, "", addons, tuple(found)))
+            results.append(HostResult(name, "absent", d.flavor, "", {a: "missing" for a in d.addons},
+                                      {a: "host absent" for a in d.addons}))
             continue
-        if d is None:
-            found.append(Finding("unmanaged", "vcpu", "article-2", subject, "declared by the program",
-                                 f"{p.flavor} ({p.vcpus} vCPU, {p.ram_gb} GB)",
-                                 f"host {name} is deployed but the program does not declare it"))
-        elif d.flavor != p.flavor:
-            found.append(Finding("drift", "vcpu", "article-2", subject, d.flavor, p.flavor,
-                                 f"host {name} runs flavor {p.flavor}, declared {d.flavor}"))
-        wanted = (d or p).addons if evidence is not None else ()
-        for addon in wanted:
-            if not evidence.has_host(name):  # type: ignore[union-attr]
-                addons[addon] = "unverifiable"
-                found.append(Finding("unverifiable", addon, ADDON_CLAUSE, subject, "installed and active",
-                                     "no host evidence", f"host {name}: no harden evidence for this host, "
-                                     f"so {addon} is not measured"))
-                continue
-            st = evidence.addon_state(name, addon)  # type: ignore[union-attr]
-            if st.installed is None or st.active is None:
-                addons[addon] = "unverifiable"
-                found.append(Finding("unverifiable", addon, ADDON_CLAUSE, subject, "installed and active",
-                                     st.detail or "not measured", f"host {name}: {addon} not measured ({st.detail})"))
-            elif not st.installed:
-                addons[addon] = "missing"
-                found.append(Finding("addon-missing", addon, ADDON_CLAUSE, subject, "installed", "not installed",
-                                     f"host {name}: {addon} is not installed ({st.detail})"))
-            elif not st.active:
-                addons[addon] = "inactive"
-                found.append(Finding("addon-inactive", addon, ADDON_CLAUSE, subject, "active", "inactive",
-                                     f"host {name}: {addon} is installed but not active ({st.detail})"))
-            else:
-                addons[addon] = "ok"
-        if evidence is not None and evidence.has_host(name):
-            for control, item, reason in evidence.failed_controls(name):
-                found.append(Finding("control-failed", item, "article-6", f"{name}#{control}", "pass", "fail",
-                                     f"host {name}: 等保 control {control} failed ({reason})"))
+        addons: dict[str, str] = {}
+        details: dict[str, str] = {}
+        for addon in ((d or p).addons if evidence is not None else ()):
+            addons[addon], details[addon] = addon_state(name, addon, evidence)  # type: ignore[arg-type]
         results.append(HostResult(name, "extra" if d is None else "present", d.flavor if d else "", p.flavor,
-                                  addons, tuple(found)))
+                                  addons, details))
     return results

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
-from govcloud.checks.findings import Finding
 from govcloud.ledger import judgement
 from govcloud.ledger.counting import COUNTED_TYPES, Resource, Tally, tally
 from govcloud.ledger.judgement import Status
@@ -51,59 +50,52 @@ class ItemResult:
     deployed: Decimal | None
     allocated: Decimal | None  # what deployed hosts use
     statuses: tuple[Status, ...]
+    provisioned: Decimal | None = None  # what the deployed state provisions: the contract verdict's quantity
+    over_allocated: bool = False  # the hosts use more than contracted (the ``over`` in statuses may be this)
+    provided: Status = Status.OK  # the ledger's verdict of what is deployed against the contract
+    deployment: Status = Status.OK  # deployed against declared: missing, unmanaged, drift, unverifiable or ok
 
     @property
     def status(self) -> Status:
         return judgement.worst(self.statuses)
 
 
-def _fmt(d: Decimal | None, unit: str) -> str:
+def fmt(d: Decimal | None, unit: str) -> str:
     return "nothing" if d is None else f"{d} {unit}"
 
 
+def delivered(t: Tally, item: str, per_host: bool) -> Decimal | None:
+    """The quantity of ``item`` a state delivers: what it provisions; for a per-host add-on, no more than
+    the hosts that carry it (a subscription for 200 hosts delivers on the hosts deployed). Declared and
+    deployed are compared on this; the contract verdict stays the ledger's, on what is provisioned, as
+    ``plan``, ``diff`` and the policy pack judge it."""
+    provided = t.total(item, "provision")
+    if not per_host or provided is None:
+        return provided
+    return min(provided, t.total(item, "allocation") or Decimal(0))
+
+
 def compare_items(contracted: Mapping[str, Any], declared: Tally, deployed: Tally | None,
-                  subjects: Mapping[str, str]) -> tuple[list[ItemResult], list[Finding]]:
-    """One result per contracted line item and the findings behind it."""
+                  per_host: frozenset[str] = frozenset()) -> list[ItemResult]:
+    """One result per contracted line item: the quantities and the ledger's verdicts (the item checks in
+    ``govcloud.checks.rules.items`` turn them into findings)."""
     results: list[ItemResult] = []
-    findings: list[Finding] = []
     for item_id, li in contracted.items():
-        unit, clause = li.unit, li.clause
-        dec = declared.total(item_id, "provision")
-        dep = deployed.total(item_id, "provision") if deployed is not None else None
+        addon = item_id in per_host
+        dec = delivered(declared, item_id, addon)
+        dep = delivered(deployed, item_id, addon) if deployed is not None else None
         alloc = deployed.total(item_id, "allocation") if deployed is not None else None
-        subject = subjects.get(item_id, "")
         statuses: list[Status] = []
-
-        def find(kind: Status, expected: str, actual: str, message: str) -> None:
-            statuses.append(kind)
-            findings.append(Finding(kind.value, item_id, clause, subject, expected, actual, message))  # type: ignore[arg-type]
-
         state = judgement.deployment(dec, dep, measured=deployed is not None)
-        if state is Status.UNVERIFIABLE:
-            find(state, _fmt(li.quantity, unit), "not measured",
-                 f"{item_id}: no deployed state given, so the deployed quantity is not measured")
-        elif state is Status.MISSING:
-            find(state, _fmt(dec, unit), "nothing deployed", f"{item_id}: declared {_fmt(dec, unit)}, nothing deployed")
-        elif state is Status.UNMANAGED:
-            find(state, "nothing declared", _fmt(dep, unit),
-                 f"{item_id}: deployed {_fmt(dep, unit)} that the program does not declare")
-        elif state is Status.DRIFT:
-            find(state, _fmt(dec, unit), _fmt(dep, unit),
-                 f"{item_id}: deployed {_fmt(dep, unit)}, declared {_fmt(dec, unit)}")
-        if deployed is not None:
-            provided = judgement.provision(li.quantity, dep)  # nothing deployed counts as zero
-            if provided is Status.UNDER:
-                find(provided, f">= {_fmt(li.quantity, unit)}", _fmt(dep or Decimal(0), unit),
-                     f"{item_id}: deployed {_fmt(dep, unit)}, contracted {_fmt(li.quantity, unit)}: "
-                     f"{li.quantity - (dep or Decimal(0))} {unit} short ({clause})")
-            elif provided is Status.OVER:
-                find(provided, f"<= {_fmt(li.quantity, unit)}", _fmt(dep, unit),
-                     f"{item_id}: deployed {_fmt(dep, unit)}, contracted {_fmt(li.quantity, unit)}: more needs a "
-                     "supplementary agreement (articles 7, 77, 79)")
-        if judgement.allocation(li.quantity, alloc) is Status.OVER:
-            find(Status.OVER, f"<= {_fmt(li.quantity, unit)}", f"{_fmt(alloc, unit)} allocated to hosts",
-                 f"{item_id}: hosts use {_fmt(alloc, unit)}, contracted {_fmt(li.quantity, unit)}: more needs a "
-                 "supplementary agreement (articles 7, 77, 79)")
-        results.append(ItemResult(item_id, li.name_zh, unit, clause, li.quantity, dec, dep, alloc,
-                                  tuple(dict.fromkeys(statuses))))
-    return results, findings
+        if state is not Status.OK:
+            statuses.append(state)
+        provisioned = deployed.total(item_id, "provision") if deployed is not None else None
+        provided = judgement.provision(li.quantity, provisioned) if deployed is not None else Status.OK
+        if provided is not Status.OK:
+            statuses.append(provided)
+        over_allocated = judgement.allocation(li.quantity, alloc) is Status.OVER
+        if over_allocated:
+            statuses.append(Status.OVER)
+        results.append(ItemResult(item_id, li.name_zh, li.unit, li.clause, li.quantity, dec, dep, alloc,
+                                  tuple(dict.fromkeys(statuses)), provisioned, over_allocated, provided, state))
+    return results

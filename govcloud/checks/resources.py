@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from govcloud.checks.findings import Finding
 from govcloud.ledger.counting import SPEC_LINE_ITEM, VOLUME_TYPE, Tally
 from govcloud.state.export import Deployment, StateResource
 from govcloud.state.secrets import Secret
@@ -110,38 +109,32 @@ def property_diff(declared: Any, deployed: Any, path: str, out: list[tuple[str, 
         out.append((path, declared, deployed))
 
 
-def compare_resources(declared: Deployment, deployed: Deployment, declared_tally: Tally,
-                      deployed_tally: Tally) -> tuple[Coverage, list[Finding]]:
-    """Missing, unmanaged and changed resources, each finding naming its line items."""
-    dec = {r.urn: r for r in declared.resources if counted(r)}
-    dep = {r.urn: r for r in deployed.resources if counted(r)}
-    dec_items, dep_items = items_of(declared, declared_tally), items_of(deployed, deployed_tally)
-    findings: list[Finding] = []
-    changed = 0
+def fallback_items(urn: str, table: dict[str, dict[str, tuple[str, ...]]], path: str, instance: bool) -> tuple[str, ...]:
+    """The items a resource (or one attribute of it) bears on when no quantity is counted from it:
+    the attribute's, else the resource's, else its pseudo-item (``ip_plan``, ``vcpu``, ``tenancy``).
+    An instance's uncounted attribute (its network, its image) bears on the compute service (``vcpu``)."""
+    props = table.get(urn) or {}
+    head = path.split("[", 1)[0]
+    if instance and path:
+        return props.get(path) or props.get(head) or ("vcpu",)
+    return props.get(path) or props.get(head) or props.get("") or (_unmapped_item(urn),)
 
-    def items(urn: str, table: dict[str, dict[str, tuple[str, ...]]], path: str = "") -> tuple[str, ...]:
-        props = table.get(urn) or {}
-        head = path.split("[", 1)[0]
-        return props.get(path) or props.get(head) or props.get("") or (_unmapped_item(urn),)
 
-    for urn in dec.keys() - dep.keys():
-        for item in items(urn, dec_items):
-            findings.append(Finding("missing", item, _clause(item), urn, "deployed", "absent",
-                                    f"{dec[urn].type} {dec[urn].name} is declared but not deployed"))
-    for urn in dep.keys() - dec.keys():
-        for item in items(urn, dep_items):
-            findings.append(Finding("unmanaged", item, _clause(item), urn, "declared by the program", "not declared",
-                                    f"{dep[urn].type} {dep[urn].name} is deployed but the program does not declare it"))
+def clause_of(item: str) -> str:
+    return _clause(item)
+
+
+def changes(dec: dict[str, StateResource], dep: dict[str, StateResource]) -> dict[str, list[tuple[str, Any, Any]]]:
+    """URN → each changed attribute (path, declared, deployed) of the resources both states hold."""
+    out: dict[str, list[tuple[str, Any, Any]]] = {}
     for urn in dec.keys() & dep.keys():
         diffs: list[tuple[str, Any, Any]] = []
         property_diff(dict(dec[urn].inputs), {**dep[urn].inputs, **dep[urn].outputs}, "", diffs)
         if diffs:
-            changed += 1
-            for path, want, got in diffs:
-                for item in items(urn, dec_items, path):
-                    findings.append(Finding("drift", item, _clause(item), f"{urn}#{path}", str(want), str(got),
-                                            f"{dec[urn].type} {dec[urn].name}: {path} is {got}, declared {want}"))
-    coverage = Coverage(len(dec.keys() & dep.keys()), len(dec.keys() - dep.keys()), len(dep.keys() - dec.keys()),
-                        changed)
-    findings.sort(key=lambda f: (f.item, f.kind, f.subject))
-    return coverage, findings
+            out[urn] = diffs
+    return out
+
+
+def coverage(dec: dict[str, StateResource], dep: dict[str, StateResource], changed: int) -> Coverage:
+    """driftctl's figures: managed, missing, unmanaged, changed."""
+    return Coverage(len(dec.keys() & dep.keys()), len(dec.keys() - dep.keys()), len(dep.keys() - dec.keys()), changed)

@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from govcloud.checks.engine import CheckReport
-from govcloud.checks.findings import Finding
+from govcloud.checks.findings import Finding, signed
+from govcloud.checks.registry import CHECKS
 from govcloud.contract.money import number
 from govcloud.schemas import check_output
 
@@ -27,9 +28,31 @@ def _dec(d: Decimal | None) -> str | None:
     return None if d is None else number(d)
 
 
-def _finding(f: Finding) -> dict[str, str]:
-    return {"kind": f.kind, "severity": f.severity, "item": f.item, "clause": f.clause, "subject": f.subject,
-            "expected": f.expected, "actual": f.actual, "message": f.message}
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"check": f.check, "kind": f.kind, "severity": f.severity, "item": f.item, "clause": f.clause,
+            "subject": f.subject, "urn": f.urn, "property": f.path, "host": f.host,
+            "expected": f.expected, "actual": f.actual, "message": f.message,
+            "remediation": CHECKS[f.check].remediation if f.check in CHECKS else "",
+            "effects": [{"item": e.item, "basis": e.basis, "change": None if e.delta is None else signed(e.delta),
+                         "expected": e.expected, "actual": e.actual, "statuses": list(e.statuses)}
+                        for e in f.effects]}
+
+
+def _effects_line(f: Finding, limit: int = 12) -> str:
+    """``vcpu -4 vCPU (drift, under), memory -8 GB, …``: each effect, its change and the verdicts it explains."""
+    parts = [e.change for e in f.effects[:limit]]
+    if len(f.effects) > limit:
+        parts.append(f"… {len(f.effects) - limit} more")
+    return ", ".join(parts)
+
+
+def _cause_line(f: Finding) -> str:
+    """One line naming a cause: its severity, subject, what happened, and what it does to the line items."""
+    what = {"missing": "declared, not deployed", "unmanaged": "deployed, not declared",
+            "drift": f"{f.path} {f.expected} → {f.actual}" if f.path else f"{f.expected} → {f.actual}"
+            }.get(f.kind, f"{f.kind}: {f.message}" if f.kind not in ("under", "over") else f.message)
+    effects = _effects_line(f)
+    return f"**{f.severity}** {f.subject}: {what}" + (f" · effects: {effects}" if effects else "")
 
 
 def to_json(report: CheckReport, addons_checked: bool) -> dict[str, Any]:
@@ -51,6 +74,7 @@ def to_json(report: CheckReport, addons_checked: bool) -> dict[str, Any]:
         "coverage": {"managed": report.coverage.managed, "missing": report.coverage.missing,
                      "unmanaged": report.coverage.unmanaged, "changed": report.coverage.changed,
                      "percent": round(report.coverage.percent, 2)},
+        "counts": report.counts(),
         "findings": [_finding(f) for f in report.findings],
         "ignored": [{"finding": _finding(i.finding), "reason": i.entry.reason, "expires": i.entry.expires.isoformat()}
                     for i in report.ignored],
@@ -63,17 +87,12 @@ def write_json(report: CheckReport, addons_checked: bool) -> str:
     return json.dumps(to_json(report, addons_checked), ensure_ascii=False, indent=2)
 
 
-def _host_of(f: Finding, hosts: set[str]) -> str | None:
-    head = f.subject.split("#", 1)[0]
-    return head if head in hosts else None
-
-
 def write_junit(report: CheckReport) -> str:
     """One test case per line item and per host; each finding is a failure of exactly one case."""
     hosts = {h.name for h in report.hosts}
     by_case: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in report.findings:
-        host = _host_of(f, hosts)
+        host = f.host if f.host in hosts else None
         by_case[("hosts", host) if host else ("contract", f.item)].append(f)
     cases: list[tuple[str, str]] = [("contract", i.id) for i in report.items]
     cases += [("hosts", h.name) for h in report.hosts]
@@ -85,8 +104,10 @@ def write_junit(report: CheckReport) -> str:
         case = ET.SubElement(suite, "testcase", classname=f"govcloud.{group}", name=name)
         for f in by_case.get((group, name), []):
             fail = ET.SubElement(case, "failure", message=f.message[:500], type=f.kind)
-            fail.text = (f"line item: {f.item}\nclause: {f.clause}\nsubject: {f.subject}\n"
-                         f"expected: {f.expected}\nactual: {f.actual}")
+            fail.text = (f"check: {f.check} ({f.severity})\nline item: {f.item}\nclause: {f.clause}\n"
+                         f"subject: {f.subject}\n" + (f"urn: {f.urn}\n" if f.urn else "")
+                         + f"expected: {f.expected}\nactual: {f.actual}\n"
+                         + (f"effects: {_effects_line(f, 50)}\n" if f.effects else ""))
     for ig in report.ignored:
         ET.SubElement(ET.SubElement(suite, "testcase", classname="govcloud.ignored", name=ig.finding.subject or ig.finding.item),
                       "skipped", message=f"ignored until {ig.entry.expires}: {ig.entry.reason}")
@@ -101,28 +122,41 @@ def _md_cell(text: str) -> str:
 
 
 def write_markdown(report: CheckReport, addons_checked: bool) -> str:
-    """For a merge-request comment: verdict, the line items, then the findings."""
-    verdict = "✅ compliant, no drift" if not report.findings else f"❌ {len(report.findings)} finding(s)"
+    """For a merge-request comment: the verdict, then the causes (one line each, most severe first, so
+    the first lines name them), then the line items, then each cause with its effects."""
+    n = len(report.findings)
+    verdict = ("✅ compliant, no drift" if not n else
+               f"❌ {n} finding(s): {n} cause(s), {report.effects} effect(s)")
     lines = [f"### govcloud check — stack `{report.stack}`, contract {report.contract}, on {report.on}", "",
-             f"**{verdict}** · coverage {report.coverage.percent:.1f}% "
-             f"({report.coverage.managed} managed, {report.coverage.missing} missing, "
-             f"{report.coverage.unmanaged} unmanaged, {report.coverage.changed} changed)"
-             + ("" if addons_checked else " · add-ons not checked (no host evidence)"), "",
-             "| line item | contracted | declared | deployed | status |", "| --- | ---: | ---: | ---: | --- |"]
+             f"**{verdict}**", ""]
+    shown = report.findings[:100]
+    lines += [f"{k}. {_md_inline(_cause_line(f))}" for k, f in enumerate(shown, 1)]
+    if n > len(shown):
+        lines.append(f"{len(shown) + 1}. … {n - len(shown)} more causes in the JSON report")
+    if shown:
+        lines.append("")
+    lines += [f"Coverage {report.coverage.percent:.1f}% ({report.coverage.managed} managed, {report.coverage.missing} "
+              f"missing, {report.coverage.unmanaged} unmanaged, {report.coverage.changed} changed)"
+              + ("" if addons_checked else " · add-ons not checked (no host evidence)"), "",
+              "| line item | contracted | declared | deployed | status |", "| --- | ---: | ---: | ---: | --- |"]
     for i in report.items:
         lines.append(f"| `{i.id}` {_md_cell(i.name_zh)} | {number(i.contracted)} {i.unit} | "
                      f"{_dec(i.declared) or '—'} | {_dec(i.deployed) or '—'} | {', '.join(i.statuses) or 'ok'} |")
     if report.findings:
-        lines += ["", "| kind | line item | clause | subject | expected | actual |",
-                  "| --- | --- | --- | --- | --- | --- |"]
-        for f in report.findings[:200]:
-            lines.append(f"| {f.kind} | `{f.item}` | {f.clause} | {_md_cell(f.subject)} | {_md_cell(f.expected)} | "
-                         f"{_md_cell(f.actual)} |")
-        if len(report.findings) > 200:
-            lines.append(f"| … | {len(report.findings) - 200} more in the JSON report | | | | |")
+        lines += ["", "| # | severity | check | line item | clause | subject | expected | actual | effects |",
+                  "| ---: | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for k, f in enumerate(report.findings[:200], 1):
+            lines.append(f"| {k} | {f.severity} | `{f.check}` | `{f.item}` | {f.clause} | {_md_cell(f.subject)} | "
+                         f"{_md_cell(f.expected)} | {_md_cell(f.actual)} | {_md_cell(_effects_line(f))} |")
+        if n > 200:
+            lines.append(f"| … | | | | | {n - 200} more in the JSON report | | | |")
     if report.ignored:
         lines += ["", f"{len(report.ignored)} finding(s) ignored by the ignore file (each with a reason and expiry)."]
     return "\n".join(lines) + "\n"
+
+
+def _md_inline(text: str) -> str:
+    return text.replace("\n", " ")
 
 
 def print_table(report: CheckReport, console: "Console", addons_checked: bool) -> None:
@@ -145,12 +179,9 @@ def print_table(report: CheckReport, console: "Console", addons_checked: bool) -
                   f"{report.coverage.missing} missing, {report.coverage.unmanaged} unmanaged, "
                   f"{report.coverage.changed} changed")
     if report.findings:
-        ft = Table(title=f"{len(report.findings)} finding(s)")
-        for col in ("kind", "item", "clause", "subject", "expected", "actual"):
-            ft.add_column(col, overflow="fold")
-        for f in report.findings[:100]:
-            ft.add_row(f.kind, f.item, f.clause, f.subject[-60:], f.expected, f.actual)
-        console.print(ft)
+        console.print(f"[bold]{len(report.findings)} finding(s): one per cause, {report.effects} effect(s)[/]")
+        for k, f in enumerate(report.findings[:100], 1):
+            console.print(f"{k}. {_cause_line(f).replace('**', '')}", soft_wrap=True, markup=False, highlight=False)
         if len(report.findings) > 100:
             console.print(f"… {len(report.findings) - 100} more (use --format json)")
     if report.ignored:

@@ -42,13 +42,18 @@ def test_compute_quota_lowered_is_under_and_drift(prod_export: Path, edited) -> 
 
     code, report, _ = check_json(edited(lower), prod_export)
     assert code == 2
-    assert kinds(report) == {("drift", "vcpu"), ("under", "vcpu")}
     vcpu = next(i for i in report["items"] if i["id"] == "vcpu")
     assert vcpu["status"] == "drift" and set(vcpu["statuses"]) == {"drift", "under"} and vcpu["deployed"] == "1600"
-    under = next(f for f in report["findings"] if f["kind"] == "under")
-    assert under["clause"] == "article-2" and under["expected"] == ">= 1800 vCPU" and under["actual"] == "1600 vCPU"
-    prop = next(f for f in report["findings"] if f["subject"].endswith("#cores"))
-    assert (prop["expected"], prop["actual"]) == ("1800", "1600")
+    # one cause: the quota's `cores`; the item's drift and under are its effect, and raise it to high
+    [quota] = report["findings"]
+    assert (quota["check"], quota["kind"], quota["severity"], quota["item"], quota["clause"]) == (
+        "resource.drift", "drift", "high", "vcpu", "article-2")
+    assert quota["subject"] == "cloud-hosts-quota (compute/quotaSetV2)" and quota["property"] == "cores"
+    assert quota["urn"].endswith("quotaSetV2:QuotaSetV2::cloud-hosts-quota")
+    assert (quota["expected"], quota["actual"]) == ("1800", "1600")
+    assert [(e["item"], e["basis"], e["change"], e["statuses"]) for e in quota["effects"]] == [
+        ("vcpu", "provision", "-200", ["drift", "under"])]
+    assert report["counts"]["causes"] == 1 and report["counts"]["verdicts_by_item"] == {"vcpu:drift": 1, "vcpu:under": 1}
 
 
 def test_instance_removed_is_a_missing_host_and_its_addons(prod_export: Path, edited) -> None:
@@ -60,14 +65,17 @@ def test_instance_removed_is_a_missing_host_and_its_addons(prod_export: Path, ed
     host = next(h for h in report["hosts"] if h["name"] == "hearing-web-01")
     assert host["presence"] == "absent" and set(host["addons"]) == ADDONS
     assert set(host["addons"].values()) == {"missing"}
-    host_findings = [f for f in report["findings"] if f["subject"] == "hearing-web-01"]
-    assert {f["kind"] for f in host_findings} == {"missing", "addon-missing"}
-    assert {f["item"] for f in host_findings if f["kind"] == "addon-missing"} == ADDONS
-    resource_items = {f["item"] for f in report["findings"] if f["kind"] == "missing" and "Instance" in f["subject"]}
-    assert resource_items == ADDONS | {"vcpu", "memory", "storage_standard"}
+    [gone] = report["findings"]  # one cause, its items and add-ons the effects
+    assert (gone["kind"], gone["subject"], gone["host"]) == ("missing", "hearing-web-01 (compute/instance)",
+                                                             "hearing-web-01")
+    assert host["status"] == "missing"
+    assert {e["item"] for e in gone["effects"]} == ADDONS | {"vcpu", "memory", "storage_standard"}
+    assert {e["item"]: e["statuses"] for e in gone["effects"] if e["item"] in ADDONS} == {a: ["drift"] for a in ADDONS}
+    assert {i["id"]: i["deployed"] for i in report["items"] if i["id"] in ADDONS} == {a: "199" for a in ADDONS}
     assert report["coverage"]["missing"] == 1
-    # the quotas still declare the contract, so no line item goes under
-    assert not any(f["kind"] == "under" for f in report["findings"])
+    # the quotas still provide the contract: vCPU and memory are not under
+    assert {i["id"]: i["status"] for i in report["items"] if i["id"] in ("vcpu", "memory")} == {"vcpu": "ok",
+                                                                                                "memory": "ok"}
 
 
 def test_instance_the_program_does_not_declare_is_unmanaged_and_over(prod_doc: dict, prod_export: Path, edited) -> None:
@@ -80,10 +88,12 @@ def test_instance_the_program_does_not_declare_is_unmanaged_and_over(prod_doc: d
 
     code, report, _ = check_json(edited(add), prod_export)
     assert code == 2
-    assert ("unmanaged", "vcpu") in kinds(report) and ("over", "vcpu") in kinds(report)
-    over = next(f for f in report["findings"] if f["kind"] == "over" and f["item"] == "vcpu")
-    assert over["expected"] == "<= 1800 vCPU" and over["actual"] == "1804 vCPU allocated to hosts"
-    assert "articles 7, 77, 79" in over["message"]
+    [rogue] = report["findings"]  # the host is the cause; the vCPU allocated over the contract its effect
+    assert (rogue["kind"], rogue["item"], rogue["subject"]) == ("unmanaged", "vcpu", "rogue-01 (compute/instance)")
+    vcpu = next(e for e in rogue["effects"] if e["item"] == "vcpu")
+    assert (vcpu["basis"], vcpu["change"], vcpu["statuses"]) == ("allocation", "+4", ["over"])
+    item = next(i for i in report["items"] if i["id"] == "vcpu")
+    assert item["allocated"] == "1804" and item["statuses"] == ["over"]
     assert next(h for h in report["hosts"] if h["name"] == "rogue-01")["presence"] == "extra"
     assert report["coverage"]["unmanaged"] == 1 and report["coverage"]["percent"] < 100
 
@@ -97,7 +107,8 @@ def test_qos_spec_changed_is_drift_on_its_storage_tier(prod_export: Path, edited
     assert code == 2
     assert [(f["kind"], f["item"], f["expected"], f["actual"]) for f in report["findings"]] == [
         ("drift", "storage_high_performance", "3000", "500")]
-    assert report["findings"][0]["subject"].endswith("qos-high-performance#specs.minIOPS")
+    assert report["findings"][0]["subject"] == "qos-high-performance (blockstorage/qosV3)"
+    assert report["findings"][0]["property"] == "specs.minIOPS"
 
 
 def test_subscription_quantity_cut(prod_export: Path, edited) -> None:
@@ -108,7 +119,9 @@ def test_subscription_quantity_cut(prod_export: Path, edited) -> None:
 
     code, report, _ = check_json(edited(cut), prod_export)
     assert code == 2
-    assert kinds(report) == {("drift", "cdn"), ("under", "cdn")}
+    assert kinds(report) == {("drift", "cdn")}
+    assert [(e["item"], e["change"], e["statuses"]) for e in report["findings"][0]["effects"]] == [
+        ("cdn", "-10000", ["drift", "under"])]
 
 
 def test_pending_operation_means_the_state_cannot_be_trusted(prod_export: Path, edited) -> None:
@@ -142,10 +155,10 @@ def test_ignore_file_suppresses_until_it_expires(prod_export: Path, edited, tmp_
     ignore.write_text("version: 1\nignore:\n  - item: cdn\n    reason: CDN cut agreed pending SA-2025095-02\n"
                       "    expires: 2026-03-31\n", encoding="utf-8")
     code, report, _ = check_json(state, prod_export, "--ignore", str(ignore), "--on", "2026-03-31")
-    assert code == 0 and report["findings"] == [] and len(report["ignored"]) == 2
+    assert code == 0 and report["findings"] == [] and len(report["ignored"]) == 1  # the cause, effects with it
     code, report, _ = check_json(state, prod_export, "--ignore", str(ignore), "--on", "2026-04-01")
     assert code == 2
-    assert ("ignore-expired", "cdn") in kinds(report) and ("under", "cdn") in kinds(report)
+    assert kinds(report) == {("ignore-expired", "cdn"), ("drift", "cdn")}
     expired = next(f for f in report["findings"] if f["kind"] == "ignore-expired")
     assert "ignore.yaml:3" in expired["message"] and "expired on 2026-03-31" in expired["message"]
 
@@ -170,12 +183,13 @@ def test_junit_and_markdown(prod_export: Path, edited, tmp_path: Path) -> None:
     assert suite is not None and suite.get("failures") == "1"
     failed = [c for c in suite.iter("testcase") if c.find("failure") is not None]
     assert [c.get("name") for c in failed] == ["vcpu"]
-    assert len(failed[0].findall("failure")) == 3  # drift, under, and the quota's cores property
+    [failure] = failed[0].findall("failure")  # one cause: the quota's cores, its drift and under the effects
+    assert "effects: vcpu -200 vCPU (drift, under)" in (failure.text or "")
     assert int(suite.get("tests")) == 19 + 200
     md = govcloud("check", "--stack", "prod", "--state", str(state), "--declared", str(prod_export),
                   "--format", "markdown")
     assert md.returncode == 2
-    assert "❌ 3 finding(s)" in md.stdout and "| `vcpu` vCPU(主频不低于2.4GHz) | 1800 vCPU | 1800 | 1600 | drift, under |" in md.stdout
+    assert "❌ 1 finding(s)" in md.stdout and "| `vcpu` vCPU(主频不低于2.4GHz) | 1800 vCPU | 1800 | 1600 | drift, under |" in md.stdout
 
 
 def test_subnet_changed_is_drift_on_the_ip_plan(prod_export: Path, edited) -> None:

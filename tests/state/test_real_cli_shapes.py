@@ -201,7 +201,7 @@ def test_no_secret_of_the_cli_export_reaches_any_output(fmt: str) -> None:
 def test_check_reports_what_an_interrupted_update_left() -> None:
     code, report, err = check_report("--stack", "lab", "--state", str(LAB_INTERRUPTED))
     assert code == 2, err
-    odd = sorted((f["kind"], f["subject"].rsplit("::", 1)[1]) for f in report["findings"] if f["kind"] != "under")
+    odd = sorted((f["kind"], f["urn"].rsplit("::", 1)[1]) for f in report["findings"] if f["kind"] != "under")
     assert odd == [("missing", "sg-app-intra"), ("pending-operation", "lab-app-02"), ("unmanaged", "lab-external")]
     vcpu = next(i for i in report["items"] if i["id"] == "vcpu")
     assert (vcpu["deployed"], vcpu["allocated"]) == ("8", "8")  # the old copy of lab-app-01 is not counted again
