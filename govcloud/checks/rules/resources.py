@@ -5,7 +5,7 @@ and each add-on it carries; a changed flavor is one finding whose effects are vC
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 from govcloud.checks.context import Context, readable
 from govcloud.checks.findings import Effect, Finding
@@ -18,19 +18,30 @@ def _takes(effects: tuple[Effect, ...]) -> str:
     return ", ".join(e.change for e in effects)
 
 
+def _one_sided(ctx: Context, rule: Any, *, declared: bool) -> Iterator[Finding]:
+    """One finding per resource on one side only: declared and not deployed (``missing``), or deployed
+    and not declared (``unmanaged``), with the items and add-ons it takes away or adds as its effects."""
+    side, other = (ctx.dec, ctx.dep) if declared else (ctx.dep, ctx.dec)
+    for urn in sorted(side.keys() - other.keys()):
+        r = side[urn]
+        effects = ctx.effects_of(r, None) if declared else ctx.effects_of(None, r)
+        host = ctx.host_of(r)
+        what = f"host {host}" if host else f"{r.type} {r.name}"
+        if declared:
+            expected, actual, why = "deployed", "absent", "is declared but not deployed"
+        else:
+            expected, actual = "declared by the program", "not declared"
+            why = "is deployed but the program does not declare it"
+        yield rule.finding(effects[0].item, readable(r), expected, actual, f"{what} {why}: {_takes(effects)}",
+                           clause=clause_of(effects[0].item), effects=effects, urn=urn, host=host)
+
+
 @check("resource.missing", kind="missing", severity="high", clause="article-2",
        title="a declared resource is not deployed", applies_to=("every custom resource", "host"),
        remediation="`pulumi up` to create it again, or remove it from the program (and, below the contract, "
                    "ask the provider for what it owes: article 2)")
 def missing(ctx: Context) -> Iterator[Finding]:
-    for urn in sorted(ctx.dec.keys() - ctx.dep.keys()):
-        r = ctx.dec[urn]
-        effects = ctx.effects_of(r, None)
-        host = ctx.host_of(r)
-        what = f"host {host}" if host else f"{r.type} {r.name}"
-        yield missing.finding(effects[0].item, readable(r), "deployed", "absent",
-                              f"{what} is declared but not deployed: {_takes(effects)}",
-                              clause=clause_of(effects[0].item), effects=effects, urn=urn, host=host)
+    yield from _one_sided(ctx, missing, declared=True)
 
 
 @check("resource.unmanaged", kind="unmanaged", severity="medium", clause="article-2",
@@ -38,14 +49,7 @@ def missing(ctx: Context) -> Iterator[Finding]:
        remediation="`pulumi import` it into the program, or delete it (more than contracted needs a "
                    "supplementary agreement: articles 7, 77, 79)")
 def unmanaged(ctx: Context) -> Iterator[Finding]:
-    for urn in sorted(ctx.dep.keys() - ctx.dec.keys()):
-        r = ctx.dep[urn]
-        effects = ctx.effects_of(None, r)
-        host = ctx.host_of(r)
-        what = f"host {host}" if host else f"{r.type} {r.name}"
-        yield unmanaged.finding(effects[0].item, readable(r), "declared by the program", "not declared",
-                                f"{what} is deployed but the program does not declare it: {_takes(effects)}",
-                                clause=clause_of(effects[0].item), effects=effects, urn=urn, host=host)
+    yield from _one_sided(ctx, unmanaged, declared=False)
 
 
 @check("resource.drift", kind="drift", severity="medium", clause="article-2",
