@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from govcloud.labhosts import Lab  # noqa: E402
-from govcloud.runbook.erase import VaultKey, Volume, luks_state, run_phase  # noqa: E402
+from govcloud.runbook.steps.erase import VaultKey, Volume, luks_state, run_phase  # noqa: E402
 
 HOST, KEY = "bench-erase-01", "bench-erase-key"
 

@@ -39,8 +39,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from govcloud.labhosts import Lab  # noqa: E402
 from govcloud.labhosts.cgroups import host_cgroups  # noqa: E402
-from govcloud.runbook.transfer import (Endpoint, Manifest, compare, inventory_endpoints, make_manifest,  # noqa: E402
-                                       rsync, verified_transfer)
+from govcloud.runbook.remote.transfer import (  # noqa: E402
+    Endpoint,
+    Manifest,
+    compare,
+    inventory_endpoints,
+    make_manifest,
+    rsync,
+    verified_transfer,
+)
 from tests.runbook.dataset import GENERATE, generate_command  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

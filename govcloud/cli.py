@@ -18,24 +18,11 @@ from pathlib import Path
 from typing import Any, NoReturn, Sequence
 
 from govcloud import __version__
-from govcloud.cliargs import parse_date  # noqa: F401 - sub-commands import it from here too
+from govcloud.commandtable import COMMANDS
 from govcloud.errors import GovcloudError
-
-EXIT_OK, EXIT_ERROR, EXIT_FINDINGS = 0, 1, 2
+from govcloud.exitcodes import EXIT_ERROR
 
 # Each module exposes ``register(subparsers)``; handlers are ``args.func(args) -> int``.
-# The sub-commands each module registers (tests/checks/test_cli.py holds the table to the modules): a run
-# of one command imports only its module, so `govcloud check` does not pay for Ansible's or Pulumi's.
-COMMANDS: dict[str, tuple[str, ...]] = {
-    "govcloud.contract.commands": ("contract",),
-    "govcloud.commands.deadline": ("deadline",),
-    "govcloud.plan.commands": ("plan",),
-    "govcloud.plan.automation": ("preview", "up", "refresh"),
-    "govcloud.checks.commands": ("check",),
-    "govcloud.checks.diff_commands": ("diff",),
-    "govcloud.hosts.cli": ("harden", "verify-hosts"),
-    "govcloud.runbook.commands": ("runbook",),
-}
 COMMAND_MODULES = tuple(COMMANDS)
 
 

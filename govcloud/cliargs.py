@@ -25,3 +25,24 @@ def output_file(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"expected a file to write under a folder, got {text}: "
                                          f"{next(p for p in path.parents if p.exists() and not p.is_dir())} is a file")
     return path
+
+
+#: every output format a command may offer, declared once with what it is for
+FORMATS: dict[str, str] = {
+    "table": "a table for a terminal",
+    "text": "plain text",
+    "json": "JSON for machines (its schema is under schemas/)",
+    "junit": "JUnit XML for a CI system's test report",
+    "markdown": "Markdown for a merge request's comment",
+    "ics": "iCalendar for a calendar",
+}
+
+
+def add_format(parser: argparse.ArgumentParser, *choices: str, default: str | None = None) -> None:
+    """``--format`` with ``choices`` (the first is the default unless ``default``), each one of FORMATS."""
+    unknown = [c for c in choices if c not in FORMATS]
+    if unknown or not choices:
+        raise ValueError(f"--format choices must be among {', '.join(FORMATS)}; got {', '.join(unknown) or 'none'}")
+    default = default or choices[0]
+    parser.add_argument("--format", choices=choices, default=default,
+                        help="; ".join(f"{c}: {FORMATS[c]}" for c in choices) + f" (default {default})")

@@ -39,6 +39,7 @@ class Context:
     dec_tally: Tally
     dep_tally: Tally
     evidence: HostEvidence | None = None
+    expected_controls: Mapping[str, str] | None = None  # None: the evidence's own control map (checks.hosts.HostsView)
 
     @cached_property
     def dec(self) -> dict[str, StateResource]:

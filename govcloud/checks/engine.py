@@ -19,13 +19,12 @@ from govcloud.checks.causes import attribute, order
 from govcloud.checks.context import Context
 from govcloud.checks.findings import Finding
 from govcloud.checks.hosts import HostEvidence, HostResult
-from govcloud.checks.ignore import IgnoreFile, Ignored, apply_ignore
+from govcloud.checks.ignore import Ignored, IgnoreFile, apply_ignore
 from govcloud.checks.quantities import ItemResult, count
 from govcloud.checks.registry import of_stage
 from govcloud.checks.resources import Coverage
+from govcloud.exitcodes import EXIT_FINDINGS, EXIT_OK
 from govcloud.state.export import Deployment
-
-EXIT_OK, EXIT_ERROR, EXIT_FINDINGS = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def run_check(stack: str, contract_number: str, contracted: Mapping[str, Any], o
     """Run every registered check, attach item verdicts to their causes, apply the ignore file."""
     start = time.perf_counter()
     ctx = Context(contracted, declared, deployed, count(declared, "declared"), count(deployed, "deployed"), evidence)
-    causes = [f for c in of_stage("cause") for f in c.run(ctx)]
+    causes = [f for c in of_stage("cause", "host") for f in c.run(ctx)]
     verdicts = [f for c in of_stage("item") for f in c.run(ctx)]
     causes, alone = attribute(causes, verdicts, ctx.addon_items)
     findings = order(causes + alone)

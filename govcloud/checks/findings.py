@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from govcloud.ledger.counting import GB_PER_TB
+
 Kind = Literal[
     "under",  # deployed less than contracted: the provider owes it (article 2)
     "over",  # deployed or allocated more than contracted without an amendment (articles 7, 77, 79)
@@ -26,6 +28,15 @@ Kind = Literal[
     "addon-inactive",  # installed but its service is not running
     "control-failed",  # a 等保 control failed on a host
     "ignore-expired",  # an ignore entry past its expiry date
+    "availability-breached",  # a system below the contract's availability in a month (article 6)
+    "late",  # a fault answered, attended or isolated later than articles 9-10 allow
+    "unrecorded",  # an outage in the monitoring data with no incident record
+    "untraced",  # an incident record with no outage in the monitoring data
+    "event-a",  # an annex 3 A-level event (article 53)
+    "event-b",  # an annex 3 B-level event (article 54)
+    "termination-trigger",  # a termination right reached (articles 53-54)
+    "data-loss",  # an incident record of lost data (article 6 data reliability, annex 3)
+    "unapproved-maintenance",  # a maintenance window without approval before it began: nothing excluded
 ]
 Severity = Literal["high", "medium", "low"]
 Basis = Literal["provision", "allocation", "host", "resource"]
@@ -67,7 +78,10 @@ class Effect:
         text = self.item
         if self.delta is not None:
             unit = self.expected.partition(" ")[2]
-            text += f" {signed(self.delta)}" + (f" {unit}" if unit else "")
+            delta = self.delta
+            if unit == "TB" and delta != delta.to_integral_value():  # a 300 GB volume, not -0.29296875 TB
+                delta, unit = delta * GB_PER_TB, "GB"
+            text += f" {signed(delta)}" + (f" {unit}" if unit else "")
         return text + (f" ({', '.join(self.statuses)})" if self.statuses else "")
 
 
@@ -78,13 +92,14 @@ class Finding:
     severity: Severity  # the check's, raised to the worst item verdict among its effects
     item: str  # the line item the cause bears on first; "state" for the state file itself
     clause: str
-    subject: str  # readable: "name (type)", a host name, "host#control" or "item (line item)"
+    subject: str  # readable: "name (type)", "host#control", "host#add-on" or "item (line item)"
     expected: str
     actual: str
     message: str
     urn: str = ""  # the resource's URN, when the subject is a resource
     path: str = ""  # the changed attribute (property path), for a drift
     host: str = ""  # the host the cause is on, when it is one
+    control: str = ""  # its control map id (playbooks/controls.yml): 等保 GB/T 22239-2019 8.1.4.1a, or addon.*
     effects: tuple[Effect, ...] = ()
 
     @property

@@ -3,22 +3,25 @@ function, registered where it is defined by ``@check(...)`` with its id, kind, s
 what it applies to and a remediation text. Its findings carry that metadata; it knows nothing of
 how they are printed.
 
-Stages: ``cause`` checks find root causes (a resource, a host, the state file); ``item`` checks
-judge a line item (its verdicts become effects of the causes that explain them, and stand as
-findings of their own only when no cause does); ``ignore`` checks judge the ignore file.
+Stages: ``cause`` checks find root causes (a resource, a host, the state file); ``host`` checks are
+causes read from the harden evidence of each host alone (add-ons, 等保 controls): ``check --evidence``
+runs them with the other causes, ``verify-hosts`` runs only them; ``item`` checks judge a line item
+(its verdicts become effects of the causes that explain them, and stand as findings of their own only
+when no cause does); ``ignore`` checks judge the ignore file; ``sla`` checks judge delivery over time
+(``govcloud.sla.rules``: availability, response times, annex 3 events), run by ``sla report`` alone.
 The modules of ``govcloud.checks.rules`` register on import: no hand-kept list.
 """
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Literal
 
 from govcloud.checks.findings import Effect, Finding, Kind, Severity, worse
 
-Stage = Literal["cause", "item", "ignore"]
+Stage = Literal["cause", "host", "item", "ignore", "sla"]
 
 
 @dataclass(frozen=True)
@@ -56,18 +59,24 @@ def check(id: str, *, kind: Kind, severity: Severity, clause: str, title: str, a
     return register
 
 
+RULES = "govcloud.checks.rules"
+TOOL_RULES = ("govcloud.sla.rules",)
+
+
 def load() -> dict[str, Check]:
     """Every check: the rule modules imported once (each registers its own)."""
-    from govcloud.checks import rules
-
-    for mod in pkgutil.iter_modules(rules.__path__):
-        importlib.import_module(f"{rules.__name__}.{mod.name}")
+    rules = importlib.util.find_spec(RULES)  # by name: the rules import this registry, not the reverse
+    for mod in pkgutil.iter_modules(rules.submodule_search_locations if rules else ()):
+        importlib.import_module(f"{RULES}.{mod.name}")
     importlib.import_module("govcloud.checks.ignore")
+    for name in TOOL_RULES:  # by name: these sit above checks in the layers and import this registry
+        importlib.import_module(name)
     return CHECKS
 
 
-def of_stage(stage: Stage) -> list[Check]:
-    return [c for c in load().values() if c.stage == stage]
+def of_stage(*stages: Stage) -> list[Check]:
+    """The checks of these stages, in the order they registered."""
+    return [c for c in load().values() if c.stage in stages]
 
 
 def severity_with(f: Finding, explained: Iterable[str]) -> Severity:

@@ -28,9 +28,10 @@ def _dec(d: Decimal | None) -> str | None:
     return None if d is None else number(d)
 
 
-def _finding(f: Finding) -> dict[str, Any]:
+def finding_json(f: Finding) -> dict[str, Any]:
+    """One finding as every JSON report writes it (``check``, ``verify-hosts``): its check's metadata too."""
     return {"check": f.check, "kind": f.kind, "severity": f.severity, "item": f.item, "clause": f.clause,
-            "subject": f.subject, "urn": f.urn, "property": f.path, "host": f.host,
+            "subject": f.subject, "urn": f.urn, "property": f.path, "host": f.host, "control": f.control,
             "expected": f.expected, "actual": f.actual, "message": f.message,
             "remediation": CHECKS[f.check].remediation if f.check in CHECKS else "",
             "effects": [{"item": e.item, "basis": e.basis, "change": None if e.delta is None else signed(e.delta),
@@ -69,14 +70,16 @@ def to_json(report: CheckReport, addons_checked: bool) -> dict[str, Any]:
                    "allocated": _dec(i.allocated), "status": i.status, "statuses": list(i.statuses)}
                   for i in report.items],
         "hosts": [{"name": h.name, "presence": h.presence, "flavor_declared": h.flavor_declared,
-                   "flavor_deployed": h.flavor_deployed, "addons": dict(h.addons), "status": h.status}
+                   "flavor_deployed": h.flavor_deployed, "addons": {a: str(st) for a, st in h.addons.items()},
+                   "status": h.status}
                   for h in report.hosts],
         "coverage": {"managed": report.coverage.managed, "missing": report.coverage.missing,
                      "unmanaged": report.coverage.unmanaged, "changed": report.coverage.changed,
                      "percent": round(report.coverage.percent, 2)},
         "counts": report.counts(),
-        "findings": [_finding(f) for f in report.findings],
-        "ignored": [{"finding": _finding(i.finding), "reason": i.entry.reason, "expires": i.entry.expires.isoformat()}
+        "findings": [finding_json(f) for f in report.findings],
+        "ignored": [{"finding": finding_json(i.finding), "reason": i.entry.reason,
+                     "expires": i.entry.expires.isoformat()}
                     for i in report.ignored],
     }
     check_output(out, SCHEMA)
@@ -106,6 +109,7 @@ def write_junit(report: CheckReport) -> str:
             fail = ET.SubElement(case, "failure", message=f.message[:500], type=f.kind)
             fail.text = (f"check: {f.check} ({f.severity})\nline item: {f.item}\nclause: {f.clause}\n"
                          f"subject: {f.subject}\n" + (f"urn: {f.urn}\n" if f.urn else "")
+                         + (f"control: {f.control}\n" if f.control else "")
                          + f"expected: {f.expected}\nactual: {f.actual}\n"
                          + (f"effects: {_effects_line(f, 50)}\n" if f.effects else ""))
     for ig in report.ignored:

@@ -10,7 +10,7 @@ from govcloud.workdays import add_natural_days, add_working_days, known_years
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from govcloud.cli import parse_date
+    from govcloud.cliargs import add_format, parse_date
 
     p = sub.add_parser("deadline", help="a deadline N working days (or natural days) after a date",
                        description="Article 12: 30 working days after a work order; article 19: 10 working days "
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g.add_argument("--working-days", type=int, metavar="N")
     g.add_argument("--days", type=int, metavar="N", help="natural days (天, 日)")
     p.add_argument("--clause", default="", help="clause to cite in the output, e.g. article-12")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(p, "text", "json")
     p.set_defaults(func=run)
 
 

@@ -1,7 +1,8 @@
 """The harden evidence document: validate, write, load, and answer the host checks' questions.
 
-`Evidence` implements the `HostEvidence` protocol of govcloud.checks.hosts
-(has_host, addon_state, failed_controls), so `govcloud check --evidence` can use it.
+`Evidence` implements the `HostEvidence` protocol of govcloud.checks.hosts (has_host, addon_state,
+failed_controls, measured_controls, mapped_controls): it answers what the evidence says, and the
+registered host checks judge it, for `govcloud check --evidence` and `govcloud verify-hosts` alike.
 
 Before a runbook relies on evidence (the article-24 gate of migrate-in, the exit's handover package)
 it asks two questions, here and nowhere else: is it about the hosts of this run
@@ -185,6 +186,14 @@ class Evidence:
         info = self.controls
         return [(cid, info[cid]["line_item"], c["reason"]) for cid, c in h.get("controls", {}).items()
                 if c["result"] == "fail"]
+
+    def measured_controls(self, host: str) -> Collection[str]:
+        """The control ids the evidence has a result for on ``host`` (any result, ``not_run`` included)."""
+        return self.hosts.get(host, {}).get("controls", {}).keys()
+
+    def mapped_controls(self) -> dict[str, str]:
+        """Control id -> line item, as the run's own control map said (``control_map.controls``)."""
+        return {cid: c["line_item"] for cid, c in self.controls.items()}
 
 
 def _unknown_controls(path: Path, doc: dict) -> list[Issue]:

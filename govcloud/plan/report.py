@@ -14,11 +14,10 @@ from typing import Any, Mapping
 
 from govcloud.contract.costing import line_cost, monthly_cost
 from govcloud.errors import GovcloudError
+from govcloud.exitcodes import EXIT_FINDINGS, EXIT_OK
 from govcloud.ledger.counting import Tally, tally
 from govcloud.ledger.judgement import Status, judge
 from govcloud.plan.runner import MockRun
-
-EXIT_OK, EXIT_ERROR, EXIT_FINDINGS = 0, 1, 2
 
 
 class PlanError(GovcloudError):

@@ -151,3 +151,9 @@ def validate_runtime_config(config: dict[str, Any], secret_keys: set[str], stack
     if issues:
         raise StackError(issues)
     return values
+
+
+def load_stack_settings(stack: str, project_dir: Path = PROJECT_ROOT) -> StackSettings:
+    """The settings of stack ``stack`` read from ``Pulumi.<stack>.yaml`` (validated; keys named in errors)."""
+    config = read_stack_config(project_dir, stack)
+    return settings_from_config(config.data, stack, str(stack_file(project_dir, stack)), project_dir)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from govcloud.errors import Issue
+from govcloud.ledger.counting import GB_PER_TB
 from govcloud.ledger.day import Contracted
 from govcloud.ledger.day import contracted as contracted_for
 from govcloud.tenancy.addons import ADDON_ITEMS
@@ -25,7 +26,6 @@ from govcloud.tenancy.errors import StackError
 from govcloud.tenancy.hostplan import TIERS, HostPlan, load_host_plan
 from govcloud.tenancy.netplan import NetworkPlan, Where, plan_network
 
-GB_PER_TB = Decimal(1024)
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ def test_table_names_what_each_module_registers(module: str) -> None:
 
 
 def test_a_command_builds_only_its_module_and_help_lists_all() -> None:
-    assert cli._module_of(["check", "--state", "x"]) == "govcloud.checks.commands"
-    assert cli._module_of(["verify-hosts", "e.json"]) == "govcloud.hosts.cli"
+    assert cli._module_of(["check", "--state", "x"]) == "govcloud.commands.check"
+    assert cli._module_of(["verify-hosts", "e.json"]) == "govcloud.commands.hosts"
     assert cli._module_of(["--version"]) is None and cli._module_of([]) is None and cli._module_of(["nope"]) is None
     every = {n for names in cli.COMMANDS.values() for n in names}
     assert set(cli.build_parser()._subparsers._group_actions[0].choices) == every  # type: ignore[union-attr]
     probe = ("import sys, govcloud.cli as c; c.build_parser(c._module_of(['check'])); "
-             "print(sorted(m for m in ('ansible_runner', 'pulumi', 'rich', 'jsonschema', 'govcloud.runbook.engine') "
+             "print(sorted(m for m in ('ansible_runner', 'pulumi', 'rich', 'jsonschema', 'govcloud.runbook.engine.run') "
              "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", f"`govcloud check` imports more than it needs: {out.stdout}"

@@ -68,7 +68,8 @@ def test_check_reports_addons_broken_on_their_hosts(hardened, tmp_path: Path) ->
         code, report = _check(export, broken.evidence_path, ignore)
         assert code == 2
         addon = {(f["kind"], f["item"], f["subject"]) for f in report["findings"] if f["kind"].startswith("addon-")}
-        assert addon == {("addon-inactive", "antivirus", "lab-app-02"), ("addon-missing", "db_audit", "lab-db-01")}
+        assert addon == {("addon-inactive", "antivirus", "lab-app-02#antivirus"),
+                         ("addon-missing", "db_audit", "lab-db-01#db_audit")}
         inactive = next(f for f in report["findings"] if f["kind"] == "addon-inactive")
         assert inactive["clause"] == "article-2" and inactive["actual"] == "inactive"
         assert "clamav-daemon" in inactive["message"]

@@ -1,4 +1,5 @@
-"""Evidence from event streams, verify-hosts verdicts, control map and stack inventory (no hosts)."""
+"""Evidence from event streams, verify-hosts verdicts (the registered host checks), control map and stack
+inventory (no hosts)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from govcloud.checks.hostreport import to_json, verify_hosts
+from govcloud.checks.hosts import AddonStatus
+from govcloud.checks.registry import CHECKS
 from govcloud.errors import InputError
 from govcloud.hosts.builder import build_evidence
 from govcloud.hosts.controls import load_control_map
 from govcloud.hosts.evidence import MAX_AGE_ENV, Evidence, evidence_max_age, parse_max_age, write_evidence
 from govcloud.hosts.inventory import load_stack_hosts, stack_inventory, stack_outputs_file
-from govcloud.hosts.report import verify
 from govcloud.hosts.runner import RunResult
 
 MAP = """
@@ -134,9 +137,9 @@ def test_evidence_is_lean_and_bounded(cmap, tmp_path):
                for r in doc["hosts"]["h1"]["controls"].values())
     ev_ = Evidence.load(tmp_path / "evidence.json")
     assert ev_.failed_controls("h1") == [("8.1.4.3a", "host_protection", c["reason"])]
-    rep = verify(ev_, cmap)  # the line item comes from the file's control_map.controls
-    assert [(f.kind, f.subject, f.line_item) for f in rep.findings if f.kind == "control-failed"] == [
-        ("control-failed", "8.1.4.3a", "host_protection")]
+    rep = verify_hosts(ev_, cmap)  # the line item comes from the file's control_map.controls
+    assert [(f.check, f.kind, f.control, f.subject, f.item) for f in rep.findings if f.kind == "control-failed"] == [
+        ("control.failed", "control-failed", "8.1.4.3a", "h1#8.1.4.3a", "host_protection")]
 
 
 def test_host_facts_come_from_the_plays_gathering_when_evidence_skips_its_own(cmap, tmp_path):
@@ -168,16 +171,38 @@ def test_verify_exit_codes(cmap, tmp_path):
     events = [ev("runner_on_ok", "h1", "8.1.4.1a | ok"), ev("runner_on_ok", "h1", "8.1.4.3a | ok"),
               ev("runner_on_ok", "h1", "addon.antivirus.clamd | ok"), *evidence_events("h1")]
     build(cmap, events, tmp_path)
-    rep = verify(Evidence.load(tmp_path / "evidence.json"), cmap)
-    assert rep.exit_code == 0 and rep.findings == []
+    rep = verify_hosts(Evidence.load(tmp_path / "evidence.json"), cmap)
+    assert rep.exit_code == 0 and rep.findings == ()
     svcs = {**ALL_SVCS, "clamav-daemon.service": {"state": "stopped", "status": "enabled"}}
     pkgs = {k: v for k, v in ALL_PKGS.items() if k != "fail2ban"}
     build(cmap, events[:3] + evidence_events("h1", pkgs=pkgs, svcs=svcs), tmp_path)
-    rep = verify(Evidence.load(tmp_path / "evidence.json"), cmap)
+    rep = verify_hosts(Evidence.load(tmp_path / "evidence.json"), cmap)
     assert rep.exit_code == 2
-    assert {(f.kind, f.subject) for f in rep.findings} == {("addon-inactive", "antivirus"),
-                                                          ("addon-missing", "host_protection")}
-    assert rep.to_dict()["verdict"] == "fail"
+    assert {(f.check, f.kind, f.item, f.subject) for f in rep.findings} == {
+        ("addon.inactive", "addon-inactive", "antivirus", "h1#antivirus"),
+        ("addon.missing", "addon-missing", "host_protection", "h1#host_protection")}
+    assert all((f.severity, f.clause) == (CHECKS[f.check].severity, CHECKS[f.check].clause) for f in rep.findings)
+    out = to_json(rep)  # schema-checked
+    assert out["verdict"] == "fail" and out["exit_code"] == 2
+    assert out["hosts"][0]["addons"]["antivirus"] == AddonStatus.INACTIVE == "inactive"
+
+
+def test_unmeasured_addons_and_controls_without_a_result_are_unverifiable(cmap, tmp_path):
+    """An add-on the evidence did not measure, a control of the map with no result: never ok."""
+    build(cmap, [ev("runner_on_ok", "h1", "8.1.4.1a | ok"), *evidence_events("h1")], tmp_path)
+    p = tmp_path / "evidence.json"
+    doc = json.loads(p.read_text())
+    doc["hosts"]["h1"]["addon_state"]["antivirus"] = {"installed": None, "active": None, "detail": "not gathered"}
+    del doc["hosts"]["h1"]["controls"]["8.1.4.3a"]
+    p.write_text(json.dumps(doc))
+    rep = verify_hosts(Evidence.load(p), cmap)
+    assert rep.exit_code == 2
+    assert [(f.check, f.kind, f.severity, f.clause, f.subject) for f in rep.findings] == [
+        ("control.unverifiable", "unverifiable", "medium", "article-6", "h1#8.1.4.3a"),
+        ("addon.unverifiable", "unverifiable", "low", "article-2", "h1#antivirus")]
+    out = to_json(rep)
+    assert out["hosts"][0]["addons"]["antivirus"] == "unverifiable"
+    assert next(c for c in out["clauses"] if c["id"] == "8.1.4.3a")["results"] == {"h1": "missing"}
 
 
 def test_bad_evidence_names_file_and_field(tmp_path):

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from govcloud.checks.hostreport import verify_hosts
 from govcloud.hosts.controls import load_control_map
 from govcloud.hosts.evidence import Evidence
-from govcloud.hosts.report import verify
 
 pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -139,15 +139,16 @@ def test_verify_hosts_reports_a_broken_control(hardened, tmp_path):
     c = outcome.evidence["hosts"]["lab-app-01"]["controls"]["8.1.4.1a"]
     assert c["result"] == "fail" and "nullok" in c["reason"], c
     assert "nullok" in lab.ssh("lab-app-01", "grep pam_unix /etc/pam.d/common-auth").stdout, "check mode fixed it"
-    report = verify(Evidence.load(outcome.evidence_path), load_control_map())
+    report = verify_hosts(Evidence.load(outcome.evidence_path), load_control_map())
     assert report.exit_code == 2
     covered = {c.id for c in load_control_map().controls if "8.1.4.1a" in c.covered_by}  # e.g. 8.1.4.8b
-    assert {(f.host, f.kind, f.subject) for f in report.findings} == {
-        ("lab-app-01", "control-failed", cid) for cid in {"8.1.4.1a", *covered}}
+    assert {(f.host, f.check, f.kind, f.control, f.subject) for f in report.findings} == {
+        ("lab-app-01", "control.failed", "control-failed", cid, f"lab-app-01#{cid}") for cid in {"8.1.4.1a", *covered}}
     cli = subprocess.run([sys.executable, "-m", "govcloud.cli", "verify-hosts", str(outcome.evidence_path),
                           "--format", "json"], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert cli.returncode == 2, cli.stderr
-    assert json.loads(cli.stdout)["findings"][0]["subject"] == "8.1.4.1a"
+    first = json.loads(cli.stdout)["findings"][0]
+    assert (first["check"], first["control"], first["clause"]) == ("control.failed", "8.1.4.1a", "article-6")
     table = subprocess.run([sys.executable, "-m", "govcloud.cli", "verify-hosts", str(outcome.evidence_path)],
                            capture_output=True, text=True, cwd=REPO, timeout=60, env={**os.environ, "COLUMNS": "200"})
     assert table.returncode == 2 and "FAIL" in table.stdout and "8.1.4.1a" in table.stdout

@@ -111,7 +111,7 @@ def _stack_config(path: Path) -> Any:
 
 
 def _materials(path: Path) -> Any:
-    from govcloud.runbook.materials import checklist
+    from govcloud.runbook.steps.materials import checklist
 
     return checklist(path, contract=_contract(), as_of=date(2025, 10, 20))
 
@@ -169,13 +169,13 @@ KINDS: tuple[Kind, ...] = (
     Kind("amendment", "amendment.yaml", _text(AMENDMENT), _reader("govcloud.contract.amendments", "load_amendment"), "yaml"),
     Kind("stack config", "Pulumi.lab.yaml", _file("Pulumi.lab.yaml"), _stack_config, "yaml"),
     Kind("host plan", "hostplan.yaml", _file("stacks/hostplans/lab.yaml"), _reader("govcloud.tenancy.hostplan", "load_host_plan"), "yaml"),
-    Kind("runbook", "runbook.yaml", _file("playbooks/runbooks/exit.yaml"), _reader("govcloud.runbook.loader", "load_runbook"), "yaml"),
-    Kind("erase volumes", "volumes.yaml", volumes_sample, _reader("govcloud.runbook.erase", "load_volumes"), "yaml"),
+    Kind("runbook", "runbook.yaml", _file("playbooks/runbooks/exit.yaml"), _reader("govcloud.runbook.engine.loader", "load_runbook"), "yaml"),
+    Kind("erase volumes", "volumes.yaml", volumes_sample, _reader("govcloud.runbook.steps.erase", "load_volumes"), "yaml"),
     Kind("materials", "materials.yaml", _text(MATERIALS), _materials, "yaml"),
     Kind("ignore file", "ignore.yaml", _text(IGNORE), _reader("govcloud.checks.ignore", "load_ignore"), "yaml"),
     Kind("control map", "controls.yml", _file("playbooks/controls.yml"), _reader("govcloud.hosts.controls", "load_control_map"), "yaml"),
     Kind("scan waivers", "scan-waivers.yml", _file("playbooks/scan-waivers.yml"), _reader("govcloud.hosts.scan_waivers", "load_scan_waivers"), "yaml"),
-    Kind("acceptance", "acceptance.json", _text(acceptance_text), _reader("govcloud.runbook.acceptance", "load_acceptance"), "json"),
+    Kind("acceptance", "acceptance.json", _text(acceptance_text), _reader("govcloud.runbook.steps.acceptance", "load_acceptance"), "json"),
     Kind("harden evidence", "evidence.json", _file("tests/runbook/data/harden-evidence.json"), _reader("govcloud.hosts.evidence", "load_evidence"), "json"),
     Kind("stack export", "export.json", lab_export_bytes, _reader("govcloud.state.export", "read_export"), "json"),
     Kind("stack outputs", "lab-hosts.json", _file("inventory/lab-hosts.json"), _reader("govcloud.hosts.inventory", "load_stack_hosts"), "json"),

@@ -18,10 +18,10 @@ from rich.console import Console
 from govcloud.cli import main
 from govcloud.errors import InputError
 from govcloud.jsondoc import load_json
-from govcloud.runbook.engine import execute
-from govcloud.runbook.journal import read_journal, step_states
-from govcloud.runbook.loader import load_runbook
-from govcloud.runbook.status import run_status
+from govcloud.runbook.engine.journal import read_journal, step_states
+from govcloud.runbook.engine.loader import load_runbook
+from govcloud.runbook.engine.run import execute
+from govcloud.runbook.engine.status import run_status
 from govcloud.yamldoc import load_yaml
 
 from .samples import AMENDMENT, IGNORE, MATERIALS, ROOT, acceptance_text, lab_export_bytes
@@ -204,7 +204,7 @@ def _materials(tmp_path: Path, evidence: str) -> Path:
                                       "{file: receipts/link.pdf}"])
 def test_materials_evidence_outside_its_folder_is_refused(tmp_path: Path, evidence: str) -> None:
     from govcloud.contract.loader import load_contract
-    from govcloud.runbook.materials import checklist
+    from govcloud.runbook.steps.materials import checklist
 
     f = _materials(tmp_path, evidence)
     (f.parent / "receipts").mkdir()
@@ -220,7 +220,7 @@ def test_materials_evidence_inside_its_folder_is_done(tmp_path: Path) -> None:
     from datetime import date
 
     from govcloud.contract.loader import load_contract
-    from govcloud.runbook.materials import checklist
+    from govcloud.runbook.steps.materials import checklist
 
     f = _materials(tmp_path, "{file: receipts/paper.pdf}")
     (f.parent / "receipts").mkdir()

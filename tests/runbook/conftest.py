@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from govcloud.labhosts import BaseImage, Lab, LabError
-from govcloud.runbook.transfer import Endpoint, Manifest, inventory_endpoints, make_manifest
+from govcloud.runbook.remote.transfer import Endpoint, Manifest, inventory_endpoints, make_manifest
 
 from ..conftest import _progress
 from .dataset import GENERATE, generate_command

@@ -14,10 +14,10 @@ from rich.console import Console
 
 from govcloud.cli import main
 from govcloud.errors import InputError
-from govcloud.runbook.engine import execute
-from govcloud.runbook.journal import read_journal, step_states
-from govcloud.runbook.loader import load_runbook
-from govcloud.runbook.lock import RunLock
+from govcloud.runbook.engine.journal import read_journal, step_states
+from govcloud.runbook.engine.loader import load_runbook
+from govcloud.runbook.engine.lock import RunLock
+from govcloud.runbook.engine.run import execute
 from govcloud.schemas import check_output
 
 REPO = Path(__file__).resolve().parents[2]

@@ -28,8 +28,9 @@ import yaml
 
 from govcloud.labhosts import Lab
 from govcloud.labhosts.volumes import Volume
-from govcloud.runbook.erase import load_volumes, luks_state, run_phase, vault_password_file
-from govcloud.runbook.journal import read_journal, sha256_file as _sha256, step_states
+from govcloud.runbook.engine.journal import read_journal, step_states
+from govcloud.runbook.engine.journal import sha256_file as _sha256
+from govcloud.runbook.steps.erase import load_volumes, luks_state, run_phase, vault_password_file
 
 from . import erasekit
 

@@ -37,9 +37,9 @@ import yaml
 
 from govcloud.labhosts import Lab
 from govcloud.labhosts.volumes import Volume
-from govcloud.runbook.erase import load_volumes, run_phase
-from govcloud.runbook.errors import StepFailed
-from govcloud.runbook.journal import read_journal, sha256_file, step_states
+from govcloud.runbook.engine.errors import StepFailed
+from govcloud.runbook.engine.journal import read_journal, sha256_file, step_states
+from govcloud.runbook.steps.erase import load_volumes, run_phase
 
 from . import erasekit
 

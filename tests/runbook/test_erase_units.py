@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from govcloud.errors import InputError
-from govcloud.runbook import erase_certificate
-from govcloud.runbook.acceptance import load_acceptance, manifest_digest, matches
-from govcloud.runbook.erase import load_volumes, plan_lines
-from govcloud.runbook.journal import read_journal
+from govcloud.runbook.engine.journal import read_journal
+from govcloud.runbook.steps import erase_certificate
+from govcloud.runbook.steps.acceptance import load_acceptance, manifest_digest, matches
+from govcloud.runbook.steps.erase import load_volumes, plan_lines
 from govcloud.schemas import check_output
 
 REPO = Path(__file__).resolve().parents[2]
@@ -288,7 +288,7 @@ def test_gate_passes_but_a_host_missing_from_the_inventory_erases_nothing(vault_
 def test_overwrite_progress_is_a_line_per_tenth_or_pass():
     """What the erase shows while it waits: the wait task's retries carry the host's state file
     (systemctl's answer, then the JSON); a line when a tenth more is done or the pass changes."""
-    from govcloud.runbook.erase import _progress_handler, poll_delay, poll_retries
+    from govcloud.runbook.steps.erase import _progress_handler, poll_delay, poll_retries
 
     lines: list[str] = []
     handle = _progress_handler(lines.append)
@@ -316,9 +316,9 @@ def test_overwrite_progress_is_a_line_per_tenth_or_pass():
 def _verified_ctx(run: Path):
     from rich.console import Console
 
-    from govcloud.runbook.context import RunContext
-    from govcloud.runbook.loader import load_runbook
-    from govcloud.runbook.registry import load_builtins
+    from govcloud.runbook.engine.context import RunContext
+    from govcloud.runbook.engine.loader import load_runbook
+    from govcloud.runbook.engine.registry import load_builtins
 
     load_builtins()
     rb = load_runbook(RUNBOOK)
@@ -330,7 +330,7 @@ def test_erase_verified_refuses_a_proof_path_outside_the_run_directory(vault_dir
     """A certificate whose proof names a file outside the run directory (`../../etc/passwd`, an
     absolute path, a symlink inside the run pointing out) is not read: the check fails naming the
     certificate file and the field, even when the recorded SHA-256 is the outside file's own."""
-    from govcloud.runbook.erase_steps import erase_verified
+    from govcloud.runbook.steps.erase_steps import erase_verified
 
     f = vault_dir / "volumes.yml"
     f.write_text(volumes_text())
@@ -361,8 +361,8 @@ def test_erase_verified_refuses_a_proof_path_outside_the_run_directory(vault_dir
 
 def test_erase_verified_accepts_proofs_inside_the_run_directory(vault_dir, tmp_path):
     """The same check passes for proofs that are where the erase writes them (the control case)."""
-    from govcloud.runbook.erase_steps import erase_verified
-    from govcloud.runbook.journal import sha256_file
+    from govcloud.runbook.engine.journal import sha256_file
+    from govcloud.runbook.steps.erase_steps import erase_verified
 
     f = vault_dir / "volumes.yml"
     f.write_text("".join(ln for ln in volumes_text().splitlines(True) if "app-crypt" not in ln))
@@ -393,7 +393,7 @@ def test_erase_verified_accepts_proofs_inside_the_run_directory(vault_dir, tmp_p
 def test_the_vaulted_key_is_checked_on_the_controller(vault_dir, monkeypatch, change, field, words):
     """Before any host is asked: the vault password must decrypt the key file and the variable must
     hold a passphrase; the error names the volumes file, the field and the volume, never the key."""
-    from govcloud.runbook.erase import check_key
+    from govcloud.runbook.steps.erase import check_key
 
     text = volumes_text()
     if change == "password":
@@ -418,7 +418,7 @@ def test_the_vaulted_key_is_checked_on_the_controller(vault_dir, monkeypatch, ch
 
 
 def test_the_vaulted_key_passes_when_it_decrypts(vault_dir):
-    from govcloud.runbook.erase import check_key
+    from govcloud.runbook.steps.erase import check_key
 
     f = vault_dir / "volumes.yml"
     f.write_text(volumes_text())

@@ -27,13 +27,13 @@ import yaml
 
 from govcloud.labhosts import BaseImage, Lab, LabError
 from govcloud.labhosts.volumes import Volume
-from govcloud.runbook import database as db
-from govcloud.runbook.journal import read_journal, sha256_file as _sha256, step_states
-from govcloud.runbook.transfer import Endpoint, Manifest, inventory_endpoints, make_manifest, verify_target
-
-from . import erasekit
+from govcloud.runbook.engine.journal import read_journal, step_states
+from govcloud.runbook.engine.journal import sha256_file as _sha256
+from govcloud.runbook.remote import database as db
+from govcloud.runbook.remote.transfer import Endpoint, Manifest, inventory_endpoints, make_manifest, verify_target
 
 from ..conftest import _progress
+from . import erasekit
 from .conftest import PG_INSTALL
 from .dataset import GENERATE, generate_command
 from .test_migrate_hosts import own_ssh_masters
@@ -262,9 +262,9 @@ def test_kill_during_export_then_resume_and_erase_still_refused(xlab, tmp_path):
     assert exported["sha256"] == digest  # recorded in the journal
 
     # the erase gate itself, on this run: still refused without an acceptance, nothing touched
-    from govcloud.runbook import erase_steps
-    from govcloud.runbook.context import RunContext
-    from govcloud.runbook.loader import load_runbook
+    from govcloud.runbook.engine.context import RunContext
+    from govcloud.runbook.engine.loader import load_runbook
+    from govcloud.runbook.steps import erase_steps
 
     ctx = RunContext(load_runbook(REPO / "playbooks/runbooks/exit.yaml"), {}, run_dir, None, None)  # type: ignore[arg-type]
     reasons, _ = erase_steps.gate(ctx, {"manifest": "export/manifest.json", "system": SYSTEM, "confirm": SYSTEM,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from govcloud.runbook.engine import execute
-from govcloud.runbook.exit_report import build_report, write_exit_report
-from govcloud.runbook.journal import sha256_file
-from govcloud.runbook.loader import load_runbook
+from govcloud.runbook.engine.journal import sha256_file
+from govcloud.runbook.engine.loader import load_runbook
+from govcloud.runbook.engine.run import execute
+from govcloud.runbook.steps.exit_report import build_report, write_exit_report
 from govcloud.schemas import check_output
 
 RUNBOOK = """\

@@ -17,11 +17,11 @@ from govcloud.errors import InputError
 from govcloud.hosts.controls import load_control_map
 from govcloud.hosts.evidence import load_evidence
 from govcloud.paths import DEFAULT_CONTRACT
-from govcloud.runbook import handover
-from govcloud.runbook.errors import RunbookError
-from govcloud.runbook.exit import old_units
-from govcloud.runbook.journal import read_journal, step_states
-from govcloud.runbook.loader import load_runbook
+from govcloud.runbook.engine.errors import RunbookError
+from govcloud.runbook.engine.journal import read_journal, step_states
+from govcloud.runbook.engine.loader import load_runbook
+from govcloud.runbook.steps import handover
+from govcloud.runbook.steps.exit import old_units
 from govcloud.state.export import read_export
 
 REPO = Path(__file__).resolve().parents[2]
@@ -149,7 +149,7 @@ def test_waiting_exits_3_and_resume_may_change_only_the_named_params(tmp_path):
 
 
 def test_exit_resume_may_change_confirm_and_acceptance_but_not_the_rest(tmp_path):
-    from govcloud.runbook.engine import _check_resume
+    from govcloud.runbook.engine.run import _check_resume
 
     rb = load_runbook(REPO / "playbooks/runbooks/exit.yaml")
     first = {p: "x" for p in rb.params}
@@ -193,10 +193,10 @@ def test_exit_work_order_carries_the_exit_deadlines_not_article_12(tmp_path):
     the trigger's deadlines, no provisioning deadline; an entry order keeps article 12's."""
     from rich.console import Console
 
-    from govcloud.runbook import workorder
-    from govcloud.runbook.context import RunContext
-    from govcloud.runbook.exit import RUNBOOK_FILE, exit_work_order
-    from govcloud.runbook.migrate import work_order_valid
+    from govcloud.runbook.engine.context import RunContext
+    from govcloud.runbook.steps import workorder
+    from govcloud.runbook.steps.exit import RUNBOOK_FILE, exit_work_order
+    from govcloud.runbook.steps.migrate import work_order_valid
     from govcloud.schemas import check_output
 
     ctx = RunContext(runbook=load_runbook(RUNBOOK_FILE), params={}, run_dir=tmp_path, console=Console(quiet=True),
@@ -242,8 +242,8 @@ def _dated(tmp_path: Path, hours_ago: float, hosts: tuple[str, ...]) -> Path:
 
 
 def test_exit_refuses_stale_or_foreign_evidence_before_anything_runs(tmp_path, monkeypatch):
-    from govcloud.runbook.exit import check_inputs
-    from govcloud.runbook.journal import Journal
+    from govcloud.runbook.engine.journal import Journal
+    from govcloud.commands.runbook_exit import check_inputs
 
     from .test_exit_hosts import make_secrets, write_materials, write_volumes_file
 
@@ -294,6 +294,6 @@ def test_exit_refuses_stale_or_foreign_evidence_before_anything_runs(tmp_path, m
     j.append("step-start", step="handover")
     j.append("step-end", step="handover", result="verified", detail={}, evidence=[])
     j.close()
-    from govcloud.runbook.exit import _handover_done
+    from govcloud.commands.runbook_exit import _handover_done
 
     assert _handover_done(run_dir) and not _handover_done(tmp_path / "elsewhere")

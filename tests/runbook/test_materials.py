@@ -13,8 +13,8 @@ import pytest
 from govcloud.contract.loader import load_contract
 from govcloud.errors import InputError
 from govcloud.paths import DEFAULT_CONTRACT
-from govcloud.runbook.materials import checklist, to_json, write_checklist
-from govcloud.runbook.timeline import TimelineError
+from govcloud.runbook.steps.materials import checklist, to_json, write_checklist
+from govcloud.runbook.steps.timeline import TimelineError
 from govcloud.schemas import check_output
 
 D = date.fromisoformat

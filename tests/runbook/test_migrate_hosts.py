@@ -17,11 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govcloud.runbook.journal import read_journal, step_states
-from govcloud.runbook.transfer import verify_target
-
-from govcloud.runbook import database as db
-from govcloud.runbook.transfer import inventory_endpoints
+from govcloud.runbook.engine.journal import read_journal, step_states
+from govcloud.runbook.remote import database as db
+from govcloud.runbook.remote.transfer import inventory_endpoints, verify_target
 
 from .conftest import DATA, DATABASE, DB_TARGET, ROWS, SOURCE, TARGET
 

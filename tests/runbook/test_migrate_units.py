@@ -12,10 +12,10 @@ from govcloud.cli import main
 from govcloud.contract.loader import load_contract
 from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
 from govcloud.paths import DEFAULT_CONTRACT
-from govcloud.runbook import workorder
-from govcloud.runbook.journal import read_journal, step_states
-from govcloud.runbook.loader import load_runbook
-from govcloud.runbook.migrate import RUNBOOK_FILE
+from govcloud.runbook.engine.journal import read_journal, step_states
+from govcloud.runbook.engine.loader import load_runbook
+from govcloud.runbook.steps import workorder
+from govcloud.runbook.steps.migrate import RUNBOOK_FILE
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from govcloud.runbook.transfer import MANIFEST_SCRIPT
+from govcloud.runbook.remote.transfer import MANIFEST_SCRIPT
 
 
 def run(root: Path, mode: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

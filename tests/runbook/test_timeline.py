@@ -19,8 +19,8 @@ from govcloud.cli import main
 from govcloud.contract.loader import load_contract
 from govcloud.contract.model import ExitTerm
 from govcloud.paths import DEFAULT_CONTRACT
-from govcloud.runbook.timeline import TimelineError, deadline_for, exit_timeline, plan
-from govcloud.runbook.timeline_out import to_ics, to_json
+from govcloud.runbook.steps.timeline import TimelineError, deadline_for, exit_timeline, plan
+from govcloud.runbook.steps.timeline_out import to_ics, to_json
 from govcloud.schemas import check_output
 
 D = date.fromisoformat
@@ -243,8 +243,8 @@ def test_builtins_in_a_run(tmp_path, monkeypatch):
 
     from rich.console import Console
 
-    from govcloud.runbook.engine import execute
-    from govcloud.runbook.loader import load_runbook
+    from govcloud.runbook.engine.loader import load_runbook
+    from govcloud.runbook.engine.run import execute
 
     monkeypatch.setenv("GOVCLOUD_LOCK_DIR", str(tmp_path / "locks"))
     rb = tmp_path / "rb.yaml"
@@ -277,8 +277,8 @@ def test_builtins_in_a_run(tmp_path, monkeypatch):
     late = go("b", "provider-exit", "2025-12-01")
     assert late.exit_code == 2 and late.result == "unverified"
     # a hand-edited date no longer matches the contract
-    from govcloud.runbook.context import RunContext
-    from govcloud.runbook.timeline_out import timeline_valid
+    from govcloud.runbook.engine.context import RunContext
+    from govcloud.runbook.steps.timeline_out import timeline_valid
 
     f = tmp_path / "a" / "timeline" / "timeline.json"
     f.write_text(f.read_text(encoding="utf-8").replace("2026-02-28", "2026-03-02"), encoding="utf-8")

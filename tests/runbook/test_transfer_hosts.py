@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from govcloud.runbook.journal import read_journal, step_states
-from govcloud.runbook.errors import StepFailed
-from govcloud.runbook.transfer import compare, make_manifest, rsync, verify_target
+from govcloud.runbook.engine.errors import StepFailed
+from govcloud.runbook.engine.journal import read_journal, step_states
+from govcloud.runbook.remote.transfer import compare, make_manifest, rsync, verify_target
 
 from .conftest import DATA, SOURCE, TARGET
 
