@@ -3,7 +3,7 @@
 The samples are the project's own files where one exists (the seed contract, the stack config, the
 host plan, a runbook, the control map, the scan waivers, recorded harden evidence, an erase volumes
 file) and, for the kinds a person writes per run (an amendment, an ignore file, an acceptance, a
-materials list), a file in the documented shape. The Pulumi stack export is the one `govcloud plan
+materials list, SLA incident and change records), a file in the documented shape. The Pulumi stack export is the one `govcloud plan
 --export-state` writes for the lab stack, made once per session.
 """
 
@@ -72,6 +72,34 @@ hosts:
     - {id: app-crypt, device: /dev/vdc, kind: luks2, key: {vault_file: keys/crypt.yml, var: luks_passphrase}}
 """
 _VAULTED: list[bytes] = []
+
+INCIDENTS = """\
+kind: govcloud/sla-incidents
+version: 1
+incidents:
+  - id: INC-2026-0304-01
+    systems: [litigation]
+    cause: provider
+    detected: 2026-03-04T10:00:00+08:00
+    reported: 2026-03-04T10:02:00+08:00
+    acknowledged: 2026-03-04T10:12:00+08:00
+    isolated: 2026-03-04T10:25:00+08:00
+    resolved: 2026-03-04T11:40:00+08:00
+"""
+
+CHANGES = """\
+kind: govcloud/sla-changes
+version: 1
+changes:
+  - id: CHG-2026-0312
+    systems: [litigation]
+    start: 2026-03-12T22:00:00+08:00
+    end: 2026-03-12T23:30:00+08:00
+    change: upgrade PostgreSQL 15.5 to 15.6
+    approved: true
+    approved_by: 张伟 (信息技术处)
+    approved_at: 2026-03-10T16:00:00+08:00
+"""
 
 
 def volumes_sample(folder: Path) -> bytes:
@@ -172,6 +200,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("runbook", "runbook.yaml", _file("playbooks/runbooks/exit.yaml"), _reader("govcloud.runbook.engine.loader", "load_runbook"), "yaml"),
     Kind("erase volumes", "volumes.yaml", volumes_sample, _reader("govcloud.runbook.steps.erase", "load_volumes"), "yaml"),
     Kind("materials", "materials.yaml", _text(MATERIALS), _materials, "yaml"),
+    Kind("sla incidents", "incidents.yaml", _text(INCIDENTS), _reader("govcloud.sla.incidents", "load_incidents"), "yaml"),
+    Kind("sla changes", "changes.yaml", _text(CHANGES), _reader("govcloud.sla.changes", "load_changes"), "yaml"),
     Kind("ignore file", "ignore.yaml", _text(IGNORE), _reader("govcloud.checks.ignore", "load_ignore"), "yaml"),
     Kind("control map", "controls.yml", _file("playbooks/controls.yml"), _reader("govcloud.hosts.controls", "load_control_map"), "yaml"),
     Kind("scan waivers", "scan-waivers.yml", _file("playbooks/scan-waivers.yml"), _reader("govcloud.hosts.scan_waivers", "load_scan_waivers"), "yaml"),
