@@ -58,6 +58,7 @@ class Outage:
 
     system: str
     interval: Interval
+    ongoing: bool = False  # still down where the data read ends: ``interval.end_ms`` is that end, not an up
 
 
 def iso(ms: int) -> str:
