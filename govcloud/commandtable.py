@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "govcloud.commands.diff": ("diff",),
     "govcloud.commands.hosts": ("harden", "verify-hosts"),
     "govcloud.commands.runbook": ("runbook",),
+    "govcloud.commands.sla": ("sla",),
 }
 #: the entry point that runs any of them (``python -m``)
 ENTRY_MODULE = "govcloud.cli"
