@@ -11,17 +11,15 @@ import argparse
 import json
 import sys
 from datetime import date
-from pathlib import Path
 
 from rich.console import Console
 
 from govcloud.cliargs import add_format, output_file
 from govcloud.console import make_console
-from govcloud.ledger import ContractSource, contracted
-from govcloud.paths import DEFAULT_CONTRACT, PROJECT_ROOT
 from govcloud.runbook.steps.timeline import TRIGGERS, TimelineError, plan
 from govcloud.runbook.steps.timeline_out import render_table, to_ics, to_json
-from govcloud.tenancy.config import load_stack_settings
+
+from .contract_source import add_contract_source, contract_of
 
 
 def register_timeline(rsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,11 +29,7 @@ def register_timeline(rsub: argparse._SubParsersAction) -> None:  # type: ignore
                     "whether it counts natural days (天, 日) or working days (工作日). --on must fall inside the "
                     "term; a natural-day deadline whose last day is a holiday moves to the next working day "
                     "(民法典 203). Exit 0 ok, 2 the trigger is late (article 57), 1 error.")
-    src = t.add_mutually_exclusive_group()
-    src.add_argument("--stack", metavar="NAME", help="the contract the stack names (govcloud:contract in "
-                                                     "Pulumi.NAME.yaml), its amendments checked")
-    src.add_argument("--contract", type=Path, metavar="FILE",
-                     help=f"a contract file (default: {DEFAULT_CONTRACT.relative_to(PROJECT_ROOT)})")
+    add_contract_source(t)
     t.add_argument("--trigger", required=True, metavar="|".join(TRIGGERS),
                    help="what ends the tenancy (checked like the dates: a wrong value is an error, exit 1)")
     t.add_argument("--on", required=True, metavar="DATE",
@@ -60,10 +54,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     on = _date(args.on, "--on")
     assert on is not None
     notice = _date(args.notice, "--notice")
-    if args.stack:
-        contract = contracted(load_stack_settings(args.stack)).contract
-    else:
-        contract = contracted(ContractSource(args.contract or DEFAULT_CONTRACT)).contract
+    contract = contract_of(args)
     deadlines, omitted = plan(contract, args.trigger, on, notice=notice)
     late = any(d.on_time is False for d in deadlines)
     if args.format == "ics":

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from govcloud.cliargs import output_file
-from govcloud.paths import DEFAULT_CONTRACT
+
+from .contract_source import add_contract_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,9 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                     "within article 9's 15 minutes, and the annex 3 share alerts.")
     r.add_argument("--systems", type=Path, required=True, metavar="FILE", help="systems file "
                    "(schemas/sla-systems.schema.json)")
-    src = r.add_mutually_exclusive_group()
-    src.add_argument("--stack", metavar="NAME", help="the contract the stack names (govcloud:contract)")
-    src.add_argument("--contract", type=Path, metavar="FILE", help="a contract file (default: the seed contract)")
+    add_contract_source(r)
     r.add_argument("--output", type=output_file, metavar="FILE", help="write to FILE instead of standard output")
     r.set_defaults(func=cmd_rules)
 
@@ -60,12 +59,11 @@ def cmd_systems(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from govcloud.ledger import ContractSource, contracted
     from govcloud.sla.promrules import render
     from govcloud.sla.systems import load_systems
-    from govcloud.tenancy.config import load_stack_settings
+
+    from .contract_source import contract_of
 
     systems = load_systems(args.systems)
-    source = load_stack_settings(args.stack) if args.stack else ContractSource(args.contract or DEFAULT_CONTRACT)
-    _emit(render(contracted(source).contract, systems), args.output)
+    _emit(render(contract_of(args), systems), args.output)
     return 0

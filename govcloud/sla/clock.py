@@ -8,6 +8,7 @@ each starts at 16:00 UTC of the day before (Asia/Shanghai is UTC+8 all year, no 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -129,23 +130,22 @@ def days(period: Period | Interval) -> list[Period]:
     return out
 
 
-def months(period: Period | Interval) -> list[Period]:
-    """The calendar months a period touches, each clipped to it (a term from 2025-06-01 gives 12 whole months)."""
+def _split(period: Period | Interval, of: Callable[[int], Period]) -> list[Period]:
+    """``period`` cut at the ends of the periods ``of(ms)`` gives (the one holding ``ms``), each clipped to it."""
     out: list[Period] = []
     s, e = period.start_ms, period.end_ms
     while s < e:
-        m = month_of(s)
-        out.append(Period(s, min(m.end_ms, e), m.label))
-        s = min(m.end_ms, e)
+        whole = of(s)
+        out.append(Period(s, min(whole.end_ms, e), whole.label))
+        s = min(whole.end_ms, e)
     return out
+
+
+def months(period: Period | Interval) -> list[Period]:
+    """The calendar months a period touches, each clipped to it (a term from 2025-06-01 gives 12 whole months)."""
+    return _split(period, month_of)
 
 
 def quarters(period: Period | Interval) -> list[Period]:
     """The calendar quarters a period touches, each clipped to it."""
-    out: list[Period] = []
-    s, e = period.start_ms, period.end_ms
-    while s < e:
-        q = quarter_of(s)
-        out.append(Period(s, min(q.end_ms, e), q.label))
-        s = min(q.end_ms, e)
-    return out
+    return _split(period, quarter_of)
