@@ -109,7 +109,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import time
 
-    from govcloud.errors import GovcloudError
+    from dataclasses import replace
+
+    from govcloud.errors import GovcloudError, InputError
     from govcloud.sla import report as sla_report
     from govcloud.sla.changes import load_changes
     from govcloud.sla.clock import Period, month_of, term
@@ -124,9 +126,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise GovcloudError("--record writes the month into the history: give --history FILE")
     contract = contract_of(args)
     systems = load_systems(args.systems)
+    if args.stack and systems.stack and systems.stack != args.stack:
+        raise InputError.one(args.systems, "stack", f"the systems of stack {args.stack}, got {systems.stack}'s")
     incidents = load_incidents(args.incidents, systems) if args.incidents else None
     changes = load_changes(args.changes, systems) if args.changes else None
     history = load_history(args.history, missing_ok=True) if args.history else None
+    if history is not None:
+        if history.contract and history.contract != contract.number:
+            raise InputError.one(args.history, "contract", f"the history of contract {contract.number}, got "
+                                                           f"{history.contract}'s")
+        history = replace(history, contract=contract.number)
     now = int(time.time() * 1000)
     period = args.month or month_of(month_of(now).start_ms - 1)
     t = term(contract)
@@ -138,7 +147,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise GovcloudError(f"--month {period.label} has not begun")
         if args.record:
             raise GovcloudError(f"--record: {period.label} is not over; only a whole month goes into the history")
-        period = Period(period.start_ms, now - now % 60_000, period.label)
+        period = Period(period.start_ms, now, period.label)
     sources = sla_report.Sources(args.prometheus, str(args.systems), _str(args.incidents), _str(args.changes),
                                  _str(args.history))
     client = PromClient(args.prometheus, timeout=args.timeout)

@@ -16,7 +16,8 @@ from govcloud.errors import InputError, Issue
 from govcloud.schemas import load_checked
 from govcloud.yamldoc import YamlDocument
 
-from .model import Interval, iso
+from .clock import local_iso
+from .model import Interval
 from .records import Reader, instant_ms, per_system, system_flags
 
 SCHEMA = "sla-changes.schema.json"
@@ -53,8 +54,8 @@ class Change:
         if self.approval.at_ms is None:
             return "approved: true, but no approval time (approved_at) recorded"
         if self.approval.at_ms > self.window.start_ms:
-            return (f"approved at {iso(self.approval.at_ms)}, after the window began at "
-                    f"{iso(self.window.start_ms)}")
+            return (f"approved at {local_iso(self.approval.at_ms)}, after the window began at "
+                    f"{local_iso(self.window.start_ms)}")
         return None
 
 

@@ -24,7 +24,8 @@ from govcloud.errors import InputError, Issue
 from govcloud.schemas import load_checked
 from govcloud.yamldoc import YamlDocument
 
-from .model import MS_PER_MINUTE, Interval, Outage, iso
+from .clock import local_iso
+from .model import MS_PER_MINUTE, Interval, Outage
 from .records import Reader, instant_ms, per_system, shift_months, system_flags
 
 SCHEMA = "sla-incidents.schema.json"
@@ -363,7 +364,7 @@ def data_losses(records: Iterable[Incident], contract: Contract) -> list[DataLos
 
 def describe(rec: Incident) -> str:
     """``INC-7 (litigation, cause provider, from 2026-03-04T02:00:00Z)``."""
-    return f"{rec.id} ({', '.join(rec.systems)}, cause {rec.cause}, from {iso(rec.start_ms)})"
+    return f"{rec.id} ({', '.join(rec.systems)}, cause {rec.cause}, from {local_iso(rec.start_ms)})"
 
 
 def clip_records(records: Iterable[Incident], period: Interval) -> list[Incident]:

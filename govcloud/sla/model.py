@@ -61,12 +61,6 @@ class Outage:
     ongoing: bool = False  # still down where the data read ends: ``interval.end_ms`` is that end, not an up
 
 
-def iso(ms: int) -> str:
-    """An instant as ISO 8601 UTC, to the second when it has no milliseconds."""
-    dt = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    return dt.isoformat(timespec="seconds" if ms % 1000 == 0 else "milliseconds").replace("+00:00", "Z")
-
-
 def ms_of(dt: datetime) -> int:
     """An aware datetime as epoch milliseconds."""
     if dt.tzinfo is None:

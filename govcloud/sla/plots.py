@@ -87,6 +87,7 @@ def outages_plot(report: SlaReport, folder: Path) -> list[Path]:
                            facecolor="none", edgecolor=COLOURS["excluded"], hatch="xx")
     ax.set_yticks(range(len(ids)), ids)
     ax.set_xlim(1, days(p.end_ms))
+    ax.set_ylim(-0.6, len(ids) - 0.4)
     ax.set_xlabel(f"day of {p.label} (Beijing time)")
     ax.set_title(f"Outages {p.label}: down (red), no samples (grey), excluded (blue hatch)")
     paths = _save(fig, folder, "outages")

@@ -90,7 +90,7 @@ def _md_cell(text: str) -> str:
 def markdown(doc: dict[str, Any]) -> str:
     """The report as Markdown tables."""
     lines = [f"# SLA report, contract {doc['contract']}, {doc['period']['label']}", "", f"**{_headline(doc)}**", "",
-             f"Times are Beijing time (Asia/Shanghai). Generated {_clock(doc['generated'])}.", ""]
+             f"Times are Beijing time (Asia/Shanghai). Generated {doc['generated'][:19].replace('T', ' ')}.", ""]
     for title, head, rows, note in _sections(doc):
         lines += [f"## {title}", ""]
         if rows:

@@ -17,7 +17,8 @@ from govcloud.checks.registry import check
 from .changes import unapproved
 from .context import SlaContext, event_id
 from .incidents import Deadline, describe
-from .model import MS_PER_MINUTE, iso
+from .clock import local_iso
+from .model import MS_PER_MINUTE
 from .termination import start_of
 
 APPLIES = ("system",)
@@ -101,7 +102,7 @@ def unapproved_maintenance(ctx: SlaContext) -> Iterator[Finding]:
     for c, why in unapproved(ctx.changes or (), ctx.window):
         yield unapproved_maintenance.finding(
             c.id, f"{c.id} (change)", "approved before the window", why,
-            f"{c.id} {c.change!r} on {', '.join(c.systems)} {iso(c.window.start_ms)}..{iso(c.window.end_ms)}: {why}; "
+            f"{c.id} {c.change!r} on {', '.join(c.systems)} {local_iso(c.window.start_ms)}..{local_iso(c.window.end_ms)}: {why}; "
             "nothing excluded")
 
 
@@ -112,13 +113,13 @@ def _late(ctx: SlaContext, clock: str, c: Any) -> Iterator[Finding]:
         if d.clock != clock or not d.late:
             continue
         limit = f"{d.limit_minutes} min" if d.limit_minutes % 60 else f"{d.limit_minutes // 60} h"
-        actual = f"{d.field} {iso(d.at_ms)} ({d.taken})" if d.at_ms is not None else f"no {d.field} recorded"
+        actual = f"{d.field} {local_iso(d.at_ms)} ({d.taken})" if d.at_ms is not None else f"no {d.field} recorded"
         imp = " (an important system)" if d.important else ""
         yield c.finding(
             d.incident, f"{d.incident} (incident)", f"{d.field} within {limit} of {d.started_by}{imp}", actual,
-            f"{d.incident}: {clock} due {iso(d.due_ms)} ({limit} from {d.started_by} {iso(d.start_ms)}); "
-            + (f"{d.field} at {iso(d.at_ms)}, {d.overrun} late"
-               if d.at_ms is not None else f"none recorded by {iso(ctx.window.end_ms)}"),
+            f"{d.incident}: {clock} due {local_iso(d.due_ms)} ({limit} from {d.started_by} {local_iso(d.start_ms)}); "
+            + (f"{d.field} at {local_iso(d.at_ms)}, {d.overrun} late"
+               if d.at_ms is not None else f"none recorded by {local_iso(ctx.window.end_ms)}"),
             clause=d.clause)
 
 
@@ -153,7 +154,7 @@ def isolation(ctx: SlaContext) -> Iterator[Finding]:
 def unrecorded_outage(ctx: SlaContext) -> Iterator[Finding]:
     m = ctx.matching
     for o in m.unrecorded if m is not None else ():
-        span = f"{iso(o.interval.start_ms)}..{iso(o.interval.end_ms)}"
+        span = f"{local_iso(o.interval.start_ms)}..{local_iso(o.interval.end_ms)}"
         yield unrecorded_outage.finding(
             o.system, f"{o.system} (system)", "an incident record", "none",
             f"{o.system} down {span} ({o.interval.ms / MS_PER_MINUTE:.1f} min): no incident record overlaps it")
@@ -179,7 +180,7 @@ def _event_line(e: Any) -> str:
     end = _get(e, "end_ms", default=None)
     if end is None and getattr(e, "interval", None) is not None:
         end = e.interval.end_ms
-    text = iso(start) + (f"..{iso(int(end))} ({(int(end) - start) / MS_PER_MINUTE:.0f} min)" if end else "")
+    text = local_iso(start) + (f"..{local_iso(int(end))} ({(int(end) - start) / MS_PER_MINUTE:.0f} min)" if end else "")
     share = _get(e, "share", default=None)
     if share is not None:
         text += f", share of systems down {share}"
@@ -220,10 +221,10 @@ def event_b(ctx: SlaContext) -> Iterator[Finding]:
        remediation="notify the court's legal office; the right is the court's to use (articles 53-54)")
 def termination(ctx: SlaContext) -> Iterator[Finding]:
     for t in ctx.triggers:
-        ids = ", ".join(f"{event_id(e)} {iso(start_of(e))}" for e in t.events)
+        ids = ", ".join(f"{event_id(e)} {local_iso(start_of(e))}" for e in t.events)
         yield termination.finding(
             f"level-{t.level}", f"annex 3 {t.level} x{len(t.events)} (termination)",
             f"fewer than {t.needed} {t.level}-level event(s) in {t.window_months} months",
-            f"{len(t.events)} from {iso(t.window.start_ms)}",
+            f"{len(t.events)} from {local_iso(t.window.start_ms)}",
             f"{t.clause}: {t.needed} {t.level}-level event(s) within {t.window_months} months reached at "
-            f"{iso(t.reached_ms)}: {ids}", clause=t.clause)
+            f"{local_iso(t.reached_ms)}: {ids}", clause=t.clause)

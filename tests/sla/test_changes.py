@@ -63,8 +63,8 @@ def test_an_approval_counts_up_to_the_windows_start_and_not_a_second_later(tmp_p
     recs = load(tmp_path, change("C1", "[public]", *WINDOW, by(at)))
     assert bool(maintenance_intervals(recs)) is excluded
     if not excluded:
-        assert unapproved(recs)[0][1] == ("approved at 2026-03-07T17:00:01Z, after the window began at "
-                                          "2026-03-07T17:00:00Z")
+        assert unapproved(recs)[0][1] == ("approved at 2026-03-08T01:00:01+08:00, after the window began at "
+                                          "2026-03-08T01:00:00+08:00")
 
 
 @pytest.mark.parametrize(("approval", "why"), [

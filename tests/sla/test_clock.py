@@ -23,9 +23,14 @@ from govcloud.sla.clock import (
     quarters,
     term,
 )
-from govcloud.sla.model import Interval, iso
+from govcloud.sla.model import Interval
 
 from .recordkit import ROOT
+
+
+def iso(ms: int) -> str:
+    """An instant as UTC, to check the periods' instants (Beijing midnight is 16:00 UTC the day before)."""
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def utc(text: str) -> int:

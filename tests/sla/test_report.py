@@ -219,3 +219,12 @@ def test_prometheus_unreachable_names_the_url_and_exits_1(systems_files) -> None
     r = subprocess.run([*GOVCLOUD, "sla", "report", "--prometheus", url, "--month", "2026-03", "--systems",
                         str(systems_files["clean"].path), "--timeout", "3"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 1 and url in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_history_of_another_contract_is_refused_and_left_as_it_was(report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    history = tmp_path / "history.json"
+    text = json.dumps({"kind": "govcloud/sla-history", "version": 1, "contract": "2024001", "months": {}})
+    history.write_text(text, encoding="utf-8")
+    r = report("clean", "2026-03", "--history", str(history), "--record")
+    assert r.returncode == 1 and str(history) in r.stderr and "contract" in r.stderr and "2024001" in r.stderr
+    assert "Traceback" not in r.stderr and history.read_text(encoding="utf-8") == text

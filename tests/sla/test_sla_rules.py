@@ -108,8 +108,8 @@ def test_unapproved_maintenance_is_listed(tmp_path: Path) -> None:
     changes = load_changes(write(tmp_path, "changes.yaml", text), SYSTEMS)
     (f,) = run("sla.unapproved-maintenance", ctx(changes=changes))
     assert (f.item, f.kind, f.actual) == ("C1", "unapproved-maintenance",
-                                          ("approved at 2026-03-07T17:30:00Z, after the window began at "
-                                           "2026-03-07T17:00:00Z"))
+                                          ("approved at 2026-03-08T01:30:00+08:00, after the window began at "
+                                           "2026-03-08T01:00:00+08:00"))
     assert run("sla.unapproved-maintenance", ctx()) == []
 
 
@@ -129,7 +129,7 @@ def test_late_clocks_are_findings_on_time_ones_are_not(tmp_path: Path) -> None:
     (r,) = run("sla.response", c)
     assert (r.item, r.kind, r.clause, r.expected) == ("LATE", "late", "article-9",
                                                       "acknowledged within 15 min of detected")
-    assert r.actual == "acknowledged 2026-03-05T02:15:01Z (15m 01s)" and "0m 01s late" in r.message
+    assert r.actual == "acknowledged 2026-03-05T10:15:01+08:00 (15m 01s)" and "0m 01s late" in r.message
     (o,) = run("sla.on-site", c)
     assert (o.item, o.expected, o.clause) == ("LATE", "on_site within 2 h of detected", "article-9")
     iso_ = run("sla.isolation", c)
@@ -141,7 +141,7 @@ def test_late_clocks_are_findings_on_time_ones_are_not(tmp_path: Path) -> None:
 def test_a_record_never_acknowledged_is_late_by_the_end_of_the_month(tmp_path: Path) -> None:
     recs = incidents(tmp_path, rec("SILENT", "[public]", detected="2026-03-31 23:40:00"))
     (r,) = run("sla.response", ctx(incidents=recs))
-    assert r.actual == "no acknowledged recorded" and "none recorded by 2026-03-31T16:00:00Z" in r.message
+    assert r.actual == "no acknowledged recorded" and "none recorded by 2026-04-01T00:00:00+08:00" in r.message
     assert run("sla.isolation", ctx(incidents=recs)) == []  # 30 minutes not yet over at the month's end
 
 
@@ -157,7 +157,7 @@ def test_outages_and_records_both_ways(tmp_path: Path) -> None:
     c = ctx(incidents=recs, outages=outages)
     (u,) = run("sla.unrecorded-outage", c)
     assert (u.item, u.kind) == ("archive", "unrecorded")
-    assert "archive down 2026-03-06T19:00:00Z..2026-03-06T19:20:00Z (20.0 min)" in u.message
+    assert "archive down 2026-03-07T03:00:00+08:00..2026-03-07T03:20:00+08:00 (20.0 min)" in u.message
     (n,) = run("sla.untraced-incident", c)
     assert (n.item, n.kind, n.severity) == ("UNSEEN", "untraced", "low")
     # without an incidents file there is nothing to match: the report says so, the checks find nothing
@@ -178,7 +178,7 @@ def test_a_and_b_events_of_the_month_are_findings() -> None:
     c = ctx(events=events)
     (b,) = run("sla.event-b", c)
     assert (b.item, b.kind, b.clause) == ("outage-platform-10-30pct", "event-b", "article-54")
-    assert b.actual == "2026-03-09T17:00:00Z..2026-03-09T19:30:00Z (150 min), share of systems down 20.0%"
+    assert b.actual == "2026-03-10T01:00:00+08:00..2026-03-10T03:30:00+08:00 (150 min), share of systems down 20.0%"
     (a,) = run("sla.event-a", c)
     assert (a.item, a.kind, a.clause) == ("outage-platform-30pct", "event-a", "article-53")
     (term,) = run("sla.termination", c)
@@ -195,8 +195,8 @@ def test_three_b_events_in_twelve_months_to_the_second(first: str, trigger: bool
     if trigger:
         (f,) = found
         assert (f.item, f.clause) == ("level-B", "article-54")
-        assert f.actual == "3 from " + ("2025-03-15T02:00:01Z")
-        assert "reached at 2026-03-15T02:00:00Z" in f.message
+        assert f.actual == "3 from " + ("2025-03-15T10:00:01+08:00")
+        assert "reached at 2026-03-15T10:00:00+08:00" in f.message
     else:
         assert found == []
 
