@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "govcloud.commands.hosts": ("harden", "verify-hosts"),
     "govcloud.commands.runbook": ("runbook",),
     "govcloud.commands.sla": ("sla",),
+    "govcloud.commands.deliverables": ("deliverables",),
 }
 #: the entry point that runs any of them (``python -m``)
 ENTRY_MODULE = "govcloud.cli"

@@ -192,6 +192,31 @@ def lab_export_bytes(_folder: Path | None = None) -> bytes:
     return _LAB_EXPORT[0]
 
 
+def _deliverables_map(path: Path) -> Any:
+    from govcloud.contract.loader import load_contract
+    from govcloud.deliverables.catalog import load_map
+
+    return load_map(load_contract(ROOT / "contracts" / "2025095.yaml"), path)
+
+
+def _sla_report(path: Path) -> Any:
+    """The sample is a real ``govcloud sla report --format json`` of tests/sla/scenarios.py's carrier month with
+    tests/sla/test_report.py's two incident records (its Prometheus URL made neutral)."""
+    from govcloud.contract.loader import load_contract
+    from govcloud.deliverables.inputs import _sla_report, period_of
+
+    contract = load_contract(ROOT / "contracts" / "2025095.yaml")
+    return _sla_report(path, contract, period_of("2026-03", contract))
+
+
+HISTORY = json.dumps({"kind": "govcloud/sla-history", "version": 1, "contract": "2025095", "months": {
+    "2026-01": {"events": [{"level": "B", "event": "outage-platform-10-30pct", "start": "2026-01-15T02:00:00+08:00",
+                            "end": "2026-01-15T04:30:00+08:00", "share": "20.0%", "systems": ["litigation"]}],
+                "verdict": "breached", "availability": "99.9327%", "coverage": "100.0000%",
+                "platform": {"period_ms": 13392000000, "up_ms": 13383000000, "down_ms": 9000000, "unknown_ms": 0,
+                             "excluded_ms": 0}}}})
+
+
 KINDS: tuple[Kind, ...] = (
     Kind("contract", "contract.yaml", _file("contracts/2025095.yaml"), _reader("govcloud.contract.loader", "load_contract"), "yaml"),
     Kind("amendment", "amendment.yaml", _text(AMENDMENT), _reader("govcloud.contract.amendments", "load_amendment"), "yaml"),
@@ -202,6 +227,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("materials", "materials.yaml", _text(MATERIALS), _materials, "yaml"),
     Kind("sla incidents", "incidents.yaml", _text(INCIDENTS), _reader("govcloud.sla.incidents", "load_incidents"), "yaml"),
     Kind("sla changes", "changes.yaml", _text(CHANGES), _reader("govcloud.sla.changes", "load_changes"), "yaml"),
+    Kind("sla history", "history.json", _text(HISTORY), _reader("govcloud.sla.history", "load_history"), "json"),
+    Kind("sla report", "sla-report.json", _file("tests/deliverables/data/sla-report-2026-03.json"), _sla_report, "json"),
+    Kind("deliverables map", "map.yaml", _file("deliverables/map.yaml"), _deliverables_map, "yaml"),
     Kind("ignore file", "ignore.yaml", _text(IGNORE), _reader("govcloud.checks.ignore", "load_ignore"), "yaml"),
     Kind("control map", "controls.yml", _file("playbooks/controls.yml"), _reader("govcloud.hosts.controls", "load_control_map"), "yaml"),
     Kind("scan waivers", "scan-waivers.yml", _file("playbooks/scan-waivers.yml"), _reader("govcloud.hosts.scan_waivers", "load_scan_waivers"), "yaml"),

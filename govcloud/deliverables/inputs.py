@@ -1,0 +1,72 @@
+"""The inputs of an acceptance package, each read and checked once: a period inside the term (article 13), the
+stack's hosts, and, when given, harden evidence of those hosts, the stack's export and an SLA report of the same
+contract and month. A file of another contract, stack or month is refused naming the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from govcloud.contract.model import Contract
+from govcloud.errors import GovcloudError, InputError
+from govcloud.jsondoc import json_issues, load_json
+from govcloud.paths import PROJECT_ROOT
+from govcloud.sla.clock import PeriodError, local_date, month, quarter, term
+
+from .model import DeliverableInputs, Period
+
+SLA_REPORT_SCHEMA = "sla-report.schema.json"
+
+
+def period_of(text: str, contract: Contract) -> Period:
+    """``2026-03`` (a month), ``2026-Q1`` (a quarter) or ``term``, clipped to the term; outside it is an error."""
+    t = term(contract)
+    try:
+        p = t if text == "term" else quarter(text) if "Q" in text.upper() else month(text)
+    except PeriodError as exc:
+        raise GovcloudError(f"--period: {exc}; or term") from None
+    start, end = max(p.start_ms, t.start_ms), min(p.end_ms, t.end_ms)
+    if end <= start:
+        raise GovcloudError(f"--period {text} is outside the contract's {t.label} (article 13)")
+    return Period("term" if text == "term" else p.label, local_date(start), local_date(end - 1))
+
+
+def _sla_report(path: Path, contract: Contract, period: Period) -> dict:  # type: ignore[type-arg]
+    doc = load_json(path)
+    issues = json_issues(path, doc, SLA_REPORT_SCHEMA)
+    if issues:
+        raise InputError(issues)
+    if doc["contract"] != contract.number:
+        raise InputError.one(path, "contract", f"an SLA report of contract {contract.number}, got {doc['contract']}'s")
+    if doc["period"]["label"] != period.label:
+        raise InputError.one(path, "period.label", f"an SLA report of {period.label} (one month per report), "
+                                                   f"got {doc['period']['label']}'s")
+    return doc  # type: ignore[no-any-return]
+
+
+def gather(contract: Contract, stack: str, period_text: str, *, evidence: Path | None = None,
+           state: Path | None = None, sla_report: Path | None = None) -> tuple[DeliverableInputs, dict[str, Path]]:
+    """The checked inputs and the files they came from (the manifest records their digests)."""
+    from govcloud.hosts.evidence import load_evidence
+    from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
+    from govcloud.state.export import read_export
+    from govcloud.state.identity import stack_identity
+
+    period = period_of(period_text, contract)
+    outputs = stack_outputs_file(stack)
+    hosts = tuple(load_stack_hosts(outputs))
+    sources = {"stack-outputs": outputs}
+    ev = exp = rep = None
+    if evidence is not None:
+        ev = load_evidence(evidence)
+        if ev.doc.get("contract") != contract.number:
+            raise InputError.one(evidence, "contract", f"evidence of contract {contract.number}, got "
+                                                       f"{ev.doc.get('contract')}'s")
+        ev.require_hosts((), known={h.name for h in hosts}, known_from=f"stack {stack} ({outputs.name})")
+        sources["evidence"] = evidence
+    if state is not None:
+        exp = read_export(state, stack_identity(PROJECT_ROOT, stack))
+        sources["stack-export"] = state
+    if sla_report is not None:
+        rep = _sla_report(sla_report, contract, period)
+        sources["sla-report"] = sla_report
+    return DeliverableInputs(contract, stack, period, hosts, ev, exp, rep), sources

@@ -1,0 +1,61 @@
+"""What every deliverable builder takes and gives (articles 15-16).
+
+A builder reads ``DeliverableInputs`` and returns a ``Document``: bytes that depend only on the inputs (the
+document's date is the period's, never the wall clock), so the same inputs give the same SHA-256.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from govcloud.contract.model import Contract
+    from govcloud.hosts.evidence import Evidence
+    from govcloud.hosts.inventory import StackHost
+    from govcloud.state.export import Deployment
+
+BEIJING = timezone(timedelta(hours=8))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+MEDIA_TYPES = {"xlsx": XLSX, "pdf": PDF}
+
+
+@dataclass(frozen=True)
+class Period:
+    """What a document covers: whole Beijing calendar days ``start``..``end`` (both included)."""
+
+    label: str  # 2026-03 | 2026-Q1 | term
+    start: date
+    end: date
+
+    @property
+    def generated(self) -> datetime:
+        """The documents' own date: the day after the period's last day, 00:00 Beijing time."""
+        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=BEIJING)
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str  # the map's id, e.g. asset-inventory
+    filename: str
+    data: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
+class DeliverableInputs:
+    """Everything a builder may read; what was not given is None (a builder that needs it is not run)."""
+
+    contract: Contract
+    stack: str
+    period: Period
+    hosts: tuple[StackHost, ...] = ()
+    evidence: Evidence | None = None
+    export: Deployment | None = None
+    sla_report: dict[str, Any] | None = None  # `govcloud sla report --format json` (schemas/sla-report.schema.json)
+
+    @property
+    def generated(self) -> datetime:
+        return self.period.generated
