@@ -35,6 +35,7 @@ class MapEntry:
     builder: str | None = None
     format: str | None = None
     reason: str = ""
+    optional: tuple[str, ...] = ()  # read when given
 
     def filename(self, period: Period, ext: str | None = None) -> str:
         """``北京市政务云平台资产信息统计表-2026-03.xlsx``."""
@@ -100,5 +101,6 @@ def load_map(contract: Contract, path: Path = DEFAULT_MAP) -> DeliverablesMap:
         for name in phase.deliverables_zh:
             e = by_name[name]
             entries.append(MapEntry(e["id"], name, phase.id, phase.name_zh, e["status"], tuple(e["sources"]),
-                                    e.get("builder"), e.get("format"), e.get("reason", "")))
+                                    e.get("builder"), e.get("format"), e.get("reason", ""),
+                                    tuple(e.get("optional", ()))))
     return DeliverablesMap(path, tuple(entries), contract.term.end, "article-15")

@@ -50,11 +50,14 @@ def gather(contract: Contract, stack: str, period_text: str, *, evidence: Path |
     from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
     from govcloud.state.export import read_export
     from govcloud.state.identity import stack_identity
+    from govcloud.tenancy.config import load_stack_settings, stack_file
 
     period = period_of(period_text, contract)
     outputs = stack_outputs_file(stack)
     hosts = tuple(load_stack_hosts(outputs))
     sources = {"stack-outputs": outputs}
+    if stack_file(PROJECT_ROOT, stack).exists():  # the builders read the stack's host plan (flavors, disks)
+        sources["host-plan"] = load_stack_settings(stack).host_plan_path
     ev = exp = rep = None
     if evidence is not None:
         ev = load_evidence(evidence)
