@@ -17,17 +17,15 @@ outside ``[a, b)`` by timestamp, so it is exact under either rule.
 
 from __future__ import annotations
 
+import json
 import socket
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from govcloud.errors import GovcloudError, InputError
-from govcloud.jsondoc import parse_json
+from govcloud.errors import GovcloudError
 from govcloud.limits import json_limits
 
 Labels = dict[str, str]
@@ -198,20 +196,15 @@ class PromClient:
             raise PrometheusQueryError(self.query_url, query, "the answer is not UTF-8") from None
 
     def _json(self, text: str, query: str) -> dict[str, Any]:
-        try:
-            doc = parse_json(text, Path(self.query_url))
-        except InputError as exc:
-            why = "; ".join(i.expected for i in exc.issues)
-            raise PrometheusQueryError(self.query_url, query, f"the answer is not the API's JSON: {why}") from None
+        doc = _loads(text)
+        if isinstance(doc, str):
+            raise PrometheusQueryError(self.query_url, query, f"the answer is not the API's JSON: {doc}")
         if not isinstance(doc, dict):
             raise PrometheusQueryError(self.query_url, query, "the answer is not the API's JSON: expected an object")
         return doc
 
     def _error_text(self, text: str) -> str:
-        try:
-            doc = parse_json(text, Path(self.query_url))
-        except InputError:
-            return ""
+        doc = _loads(text)
         if isinstance(doc, dict) and doc.get("status") == "error":
             return f"{doc.get('errorType', 'error')}: {doc.get('error', '')}".strip()
         return ""
@@ -223,13 +216,33 @@ class PromClient:
         return {str(k): str(v) for k, v in metric.items()}
 
     def _value(self, pair: Any, query: str) -> Sample:
-        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], (int, Decimal))
+        if not (isinstance(pair, list) and len(pair) == 2 and type(pair[0]) in (int, float)
                 and isinstance(pair[1], str)):
             raise PrometheusQueryError(self.query_url, query, f"expected [time, \"value\"], got {pair!r}"[:200])
-        try:
-            return int(Decimal(pair[0]) * 1000), float(pair[1])
+        try:  # the API's times are seconds with at most 3 decimals: exact in milliseconds after rounding
+            return round(pair[0] * 1000), float(pair[1])
         except ValueError:
             raise PrometheusQueryError(self.query_url, query, f"expected a number as value, got {pair[1]!r}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _loads(text: str) -> Any:
+    """The answer's JSON, or a string saying why it is not. The standard parser, not ``jsondoc``'s file reader:
+    an answer's size is already capped (``max_bytes``) and a month's samples are millions of numbers, which the
+    file reader's per-value checks would read ten times slower. NaN and Infinity literals are refused."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        return "nested too deep"
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated"):
+            return f"truncated JSON ({exc.msg})"
+        return f"malformed JSON at character {exc.pos}: {exc.msg}"
+    except ValueError as exc:
+        return str(exc)[:200]
 
 
 def _why(reason: Any) -> str:

@@ -6,6 +6,7 @@ the interval promises (``day // interval``, or one more) all up is up the whole 
 other probe-day (a failure, a shortfall, no series, or two series for one target) is read raw, together with
 the other probes of its system that day, over the day widened by ``2 × interval + 1 ms`` on both sides: the
 samples just before the day decide its first moments, those just after decide how far its last sample reaches.
+Raw reads go ``RAW_PROBES`` probes per query, so one answer's size does not grow with the fleet.
 Raw samples become spans by ``timeline.coverage`` (a gap beyond ``2 × interval`` is unknown).
 
 Assumed of a day passed without reading: its samples are regular, so it has no gap inside and its first moments
@@ -23,6 +24,10 @@ from .model import Interval, Span, State
 from .prom import PromClient, regex_any, selector, window
 from .systems import Probe, SystemsFile
 from .timeline import Timeline, clip, coverage, merge
+
+#: probes read raw per query: one answer holds at most this many probe-days of samples (about 5,800 each at 15 s),
+#: so memory stays flat when a whole fleet needs a day read (a Prometheus restart), whatever the fleet's size
+RAW_PROBES = 16
 
 
 @dataclass(frozen=True)
@@ -117,10 +122,14 @@ def read_spans(client: PromClient, systems: SystemsFile, span: Interval) -> Prob
                     needs.update(q.id for q in system_of[p.id].probes)
         for job, probes in by_job.items():
             raw = [p for p in probes if p.id in needs]
-            samples = _raw(client, metric, job, raw, lo - margin, hi + margin) if raw else {}
+            decided: dict[str, tuple[Timeline, int]] = {}
+            for k in range(0, len(raw), RAW_PROBES):  # a few probes per answer, made spans before the next
+                chunk = raw[k:k + RAW_PROBES]
+                samples = _raw(client, metric, job, chunk, lo - margin, hi + margin)
+                decided.update((p.id, _decided(samples[p.target], interval, lo, hi)) for p in chunk)
             for p in probes:
-                if p.id in needs:
-                    spans, until = _decided(samples[p.target], interval, lo, hi)
+                if p.id in decided:
+                    spans, until = decided[p.id]
                     parts[p.id].append(("raw", lo, until, spans))
                 else:
                     parts[p.id].append(("fast", lo, hi, []))

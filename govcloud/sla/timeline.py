@@ -38,7 +38,10 @@ def merge(spans: Iterable[Span]) -> Timeline:
 
 def coverage(samples: Sequence[tuple[int, float]], interval_ms: int) -> Timeline:
     """The spans ``samples`` (sorted by time) cover, from the first sample to the end of the last one's
-    interval. Samples of one timestamp (two replicas) count as one; a down among them wins."""
+    interval. Samples of one timestamp (two replicas) count as one; a down among them wins.
+
+    Runs of one state are joined as they are read (a month is millions of samples, its timeline a few spans):
+    the result is ``merge`` of one span per sample, without making those spans."""
     pts: list[tuple[int, State]] = []
     for t, v in samples:
         st = state_of(v)
@@ -47,16 +50,32 @@ def coverage(samples: Sequence[tuple[int, float]], interval_ms: int) -> Timeline
                 pts[-1] = (t, st)
             continue
         pts.append((t, st))
-    out: list[Span] = []
+    out: Timeline = []
+    run_start, run_end, run_state = 0, 0, None
+
+    def piece(a: int, b: int, st: State) -> None:
+        nonlocal run_start, run_end, run_state
+        if b <= a:
+            return
+        if st == run_state and a == run_end:
+            run_end = b
+            return
+        if run_state is not None:
+            out.append(Span(Interval(run_start, run_end), run_state))
+        run_start, run_end, run_state = a, b, st
+
+    gap = 2 * interval_ms
     for i, (t, st) in enumerate(pts):
         nxt = pts[i + 1][0] if i + 1 < len(pts) else None
-        if nxt is not None and nxt - t <= 2 * interval_ms:
-            out.append(Span(Interval(t, nxt), st))
+        if nxt is not None and nxt - t <= gap:
+            piece(t, nxt, st)
         else:
-            out.append(Span(Interval(t, t + interval_ms), st))
+            piece(t, t + interval_ms, st)
             if nxt is not None:
-                out.append(Span(Interval(t + interval_ms, nxt), State.UNKNOWN))
-    return merge(out)
+                piece(t + interval_ms, nxt, State.UNKNOWN)
+    if run_state is not None:
+        out.append(Span(Interval(run_start, run_end), run_state))
+    return out
 
 
 def clip(spans: Iterable[Span], lo: int, hi: int, fill: State | None = State.UNKNOWN) -> Timeline:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govcloud.sla.availability import (
     PLATFORM,
@@ -18,7 +20,7 @@ from govcloud.sla.availability import (
 )
 from govcloud.sla.model import Interval, Span, State
 from govcloud.sla.outages import system_outages
-from govcloud.sla.timeline import clip, combine, coverage, masked, subtract, union
+from govcloud.sla.timeline import clip, combine, coverage, masked, merge, state_of, subtract, union
 
 I = 60_000  # a 60 s probe interval, in ms
 U, D, X = State.UP, State.DOWN, State.UNKNOWN
@@ -114,3 +116,37 @@ def test_an_outage_opens_after_n_down_intervals_and_closes_at_the_first_up() -> 
                                              (Fraction(1, 2), Fraction(1, 2))])
 def test_target_of(value: object, expected: Fraction) -> None:
     assert target_of(value) == expected
+
+
+def _per_sample(samples: list[tuple[int, float]], interval_ms: int) -> list[Span]:
+    """The rule of ``coverage`` written the slow, obvious way: one span per sample (and per gap), then merged."""
+    pts: list[tuple[int, State]] = []
+    for t, v in samples:
+        st = state_of(v)
+        if pts and pts[-1][0] == t:
+            if st == State.DOWN or pts[-1][1] == State.UNKNOWN:
+                pts[-1] = (t, st)
+            continue
+        pts.append((t, st))
+    spans = []
+    for i, (t, st) in enumerate(pts):
+        nxt = pts[i + 1][0] if i + 1 < len(pts) else None
+        if nxt is not None and nxt - t <= 2 * interval_ms:
+            spans.append(Span(Interval(t, nxt), st))
+        else:
+            spans.append(Span(Interval(t, t + interval_ms), st))
+            if nxt is not None:
+                spans.append(Span(Interval(t + interval_ms, nxt), State.UNKNOWN))
+    return merge(spans)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.sampled_from([0.0, 1.0, float("nan")])), max_size=60),
+       st.integers(1, 5))
+def test_coverage_joins_runs_as_it_reads_exactly_as_merging_one_span_per_sample(
+        steps: list[tuple[int, float]], interval: int) -> None:
+    t, samples = 0, []
+    for dt, v in steps:  # sorted times, some repeated (replicas), some far apart (gaps)
+        t += dt
+        samples.append((t, v))
+    assert coverage(samples, interval * 5) == _per_sample(samples, interval * 5)
