@@ -22,7 +22,7 @@ from govcloud.errors import GovcloudError, InputError
 from govcloud.jsondoc import json_issues, load_json
 from govcloud.schemas import check_output
 
-from .catalog import GENERATED, DeliverablesMap, MapEntry
+from .catalog import DeliverablesMap, MapEntry
 from .model import DeliverableInputs, Document
 
 MANIFEST = "manifest.json"
@@ -63,8 +63,8 @@ def builder_of(entry: MapEntry) -> Callable[[DeliverableInputs, MapEntry], Docum
 
 def build_all(dmap: DeliverablesMap, inputs: DeliverableInputs, *, only: Iterable[str] = (),
               phases: Iterable[str] = (), progress: Callable[[str], None] | None = None) -> list[Built]:
-    """Every entry of the map (narrowed by ``only`` ids and ``phases``): generated ones built when their inputs
-    were given; the rest listed with their reason."""
+    """Every entry of the map (narrowed by ``only`` ids and ``phases``): those with a builder (generated and
+    template documents) built when their inputs were given; the rest listed with their reason."""
     only, phases = set(only), set(phases)
     unknown = only - {e.id for e in dmap.entries}
     if unknown:
@@ -74,7 +74,7 @@ def build_all(dmap: DeliverablesMap, inputs: DeliverableInputs, *, only: Iterabl
     for e in dmap.entries:
         if (only and e.id not in only) or (phases and e.phase not in phases):
             continue
-        if e.status != GENERATED:
+        if e.builder is None:
             out.append(Built(e, None, f"{e.status}: {e.reason}"))
             continue
         lacking = missing_sources(e, inputs)
