@@ -50,7 +50,7 @@ class Period:
 
     @property
     def minutes(self) -> int:
-        """Whole minutes (every calendar period here is made of whole minutes)."""
+        """Whole minutes, rounded down (a calendar period is whole minutes; a month's part up to now may not be)."""
         return self.ms // MS_PER_MINUTE
 
     def contains(self, ms: int) -> bool:
