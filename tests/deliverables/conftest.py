@@ -15,29 +15,12 @@ import pytest
 
 from tests.sla.conftest import prom_server, systems_files  # noqa: F401  (session fixtures, shared)
 from tests.sla.promserver import PromServer
+from tests.sla.recordkit import CARRIER_INCIDENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = "2026-03"
 
-INCIDENTS = """
-    kind: govcloud/sla-incidents
-    version: 1
-    incidents:
-      - id: INC-61
-        systems: [hearing, disclosure]
-        cause: carrier-core-network
-        detected: "2026-03-18T14:05:00+08:00"
-        acknowledged: "2026-03-18T14:10:00+08:00"
-        isolated: "2026-03-18T14:12:00+08:00"
-        resolved: "2026-03-18T16:20:00+08:00"
-      - id: INC-7
-        systems: [archive]
-        cause: provider
-        detected: "2026-03-18T14:02:00+08:00"
-        acknowledged: "2026-03-18T14:20:00+08:00"
-        isolated: "2026-03-18T14:25:00+08:00"
-        resolved: "2026-03-18T16:30:00+08:00"
-    """
+INCIDENTS = CARRIER_INCIDENTS
 
 CHANGES = """
     kind: govcloud/sla-changes

@@ -11,9 +11,7 @@ instance=<its target>}``, the labels ``govcloud.sla.samples`` selects it by. The
 
 from __future__ import annotations
 
-import subprocess
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +23,7 @@ import yaml
 from govcloud.sla.prom import PromClient, Sample, regex_any, selector
 from govcloud.sla.systems import SystemsFile
 
-from ..sla.promserver import PROMETHEUS, free_port
+from ..sla.promserver import PROMETHEUS, Daemon, free_port
 
 BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
 #: (binary, Debian package): CI installs them from deps/apt-test.txt
@@ -47,50 +45,6 @@ def require_tools() -> None:
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-@dataclass
-class Daemon:
-    """One process the test owns, ready when ``ready_url`` answers 200; stopped by its pid."""
-
-    name: str
-    argv: list[str]
-    log: Path
-    ready_url: str
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 60.0) -> None:
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}): {self.tail()}")
-            try:
-                with urllib.request.urlopen(self.ready_url, timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"{self.name} not ready at {self.ready_url} within {timeout} s: {self.tail()}")
-
-    def stop(self) -> None:
-        """Terminate by pid, wait, kill if it will not stop."""
-        p, self.proc = self.proc, None
-        if p is None or p.poll() is not None:
-            return
-        p.terminate()
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=15)
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-2000:] if self.log.exists() else "(no log)"
 
 
 def blackbox_yaml() -> str:

@@ -124,13 +124,57 @@ def free_port() -> int:
 
 
 @dataclass
+class Daemon:
+    """One process the test owns, ready when ``ready_url`` answers 200; stopped by its pid."""
+
+    name: str
+    argv: list[str]
+    log: Path
+    ready_url: str
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}): {self.tail()}")
+            try:
+                with urllib.request.urlopen(self.ready_url, timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} not ready at {self.ready_url} within {timeout} s: {self.tail()}")
+
+    def stop(self) -> None:
+        """Terminate by pid, wait, kill if it will not stop."""
+        p, self.proc = self.proc, None
+        if p is None or p.poll() is not None:
+            return
+        p.terminate()
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=15)
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-2000:] if self.log.exists() else "(no log)"
+
+
+@dataclass
 class PromServer:
     """``/usr/bin/prometheus`` on 127.0.0.1 over a data directory holding the given blocks."""
 
     workdir: Path
     blocks: list[Path]
     port: int = 0
-    proc: subprocess.Popen[bytes] | None = None
+    daemon: Daemon | None = None
     log: Path = field(init=False)
 
     @property
@@ -148,39 +192,22 @@ class PromServer:
         config.write_text("global:\n  scrape_interval: 1m\n", encoding="utf-8")  # scrapes nothing
         self.port = self.port or free_port()
         self.log = self.workdir / "prometheus.log"
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen([
-                PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={data}",
-                "--storage.tsdb.retention.time=10y",
-                # no compaction of the backfilled blocks while the tests query them
-                "--storage.tsdb.min-block-duration=2h", "--storage.tsdb.max-block-duration=2h",
-                f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"prometheus exited ({self.proc.returncode}): {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
-                    if resp.status == 200:
-                        return self
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"prometheus not ready within {timeout} s: {self.log.read_text()[-2000:]}")
+        self.daemon = Daemon("prometheus", [
+            PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={data}", "--storage.tsdb.retention.time=10y",
+            # no compaction of the backfilled blocks while the tests query them
+            "--storage.tsdb.min-block-duration=2h", "--storage.tsdb.max-block-duration=2h",
+            f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"], self.log, f"{self.url}/-/ready")
+        self.daemon.start(timeout)
+        return self
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes] | None:
+        return self.daemon.proc if self.daemon else None
 
     def stop(self) -> None:
         """Terminate by pid, wait, kill if it will not stop."""
-        p, self.proc = self.proc, None
-        if p is None or p.poll() is not None:
-            return
-        p.terminate()
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=15)
+        if self.daemon:
+            self.daemon.stop()
 
     def __enter__(self) -> PromServer:
         return self.start()

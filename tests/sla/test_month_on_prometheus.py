@@ -15,7 +15,7 @@ import pytest
 from govcloud.contract.model import Contract
 from govcloud.sla.availability import Availability, Excluded
 from govcloud.sla.changes import load_changes, maintenance_intervals, unapproved
-from govcloud.sla.clock import local_iso, month
+from govcloud.sla.clock import month
 from govcloud.sla.history import load_history, standing, write_history
 from govcloud.sla.incidents import excluded_intervals, load_incidents
 from govcloud.sla.model import Interval, Span, State
@@ -25,7 +25,7 @@ from govcloud.sla.samples import read_spans
 from govcloud.sla.systems import SystemsFile
 
 from . import scenarios as sc
-from .recordkit import contract, write
+from .recordkit import CARRIER_INCIDENTS, contract, maint_changes, write
 
 pytestmark = pytest.mark.slow  # the first test backfills eight scenarios (~20 s) when the cache is cold
 
@@ -306,26 +306,7 @@ def test_an_approved_maintenance_window_is_excluded_and_listed(judge) -> None:  
 
 
 def test_the_change_records_plug_in_and_only_the_approved_window_excludes(judge, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    def bj_iso(s: int) -> str:
-        return local_iso(s * MS)
-
-    path = write(tmp_path, "changes.yaml", f"""
-        kind: govcloud/sla-changes
-        version: 1
-        changes:
-          - id: CHG-1
-            systems: [records]
-            start: "{bj_iso(sc.MAINT_WINDOW[0])}"
-            end: "{bj_iso(sc.MAINT_WINDOW[1])}"
-            change: 数据库补丁
-            approved: {{by: 李娜, at: "2026-03-05T10:00:00+08:00"}}
-          - id: CHG-2
-            systems: [records]
-            start: "{bj_iso(sc.UNAPPROVED_WINDOW[0])}"
-            end: "{bj_iso(sc.UNAPPROVED_WINDOW[1])}"
-            change: 未经批准的重启
-            approved: false
-        """)
+    path = write(tmp_path, "changes.yaml", maint_changes())
     changes = load_changes(path, ["records", "quiet"])
     r = judge("maint", "2026-03", maintenance=maintenance_intervals(changes, month("2026-03").interval))
     assert figures(r.availability.system("records")) == (MARCH - 180 - 40, 40, 0, 180)
@@ -355,18 +336,7 @@ def test_a_carrier_outage_is_excluded_from_availability_and_from_the_a_event(jud
 
 
 def test_the_incident_records_plug_in_an_exclusion_covers_the_outage_its_record_names(judge, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path = write(tmp_path, "incidents.yaml", """
-        kind: govcloud/sla-incidents
-        version: 1
-        incidents:
-          - id: INC-61
-            systems: [hearing, disclosure]
-            cause: carrier-core-network
-            detected: "2026-03-18T14:05:00+08:00"
-            acknowledged: "2026-03-18T14:10:00+08:00"
-            isolated: "2026-03-18T14:12:00+08:00"
-            resolved: "2026-03-18T16:20:00+08:00"
-        """)
+    path = write(tmp_path, "incidents.yaml", CARRIER_INCIDENTS)  # INC-61 the carrier's; INC-7 excludes nothing
     records = load_incidents(path, ["litigation", "hearing", "disclosure", "archive", "office"])
     period = month("2026-03")
     r = judge("carrier", "2026-03",

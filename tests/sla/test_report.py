@@ -19,7 +19,7 @@ from govcloud.sla.history import load_history
 
 from . import scenarios as sc
 from .promserver import PromServer
-from .recordkit import write
+from .recordkit import CARRIER_INCIDENTS, maint_changes, write
 
 pytestmark = pytest.mark.slow  # shares the session's backfilled Prometheus
 
@@ -106,25 +106,7 @@ def test_an_a_event_month_json_markdown_table_and_plots(report, tmp_path: Path) 
 
 
 def test_a_carrier_record_excludes_its_outage_and_a_late_answer_is_flagged(report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    incidents = write(tmp_path, "incidents.yaml", """
-        kind: govcloud/sla-incidents
-        version: 1
-        incidents:
-          - id: INC-61
-            systems: [hearing, disclosure]
-            cause: carrier-core-network
-            detected: "2026-03-18T14:05:00+08:00"
-            acknowledged: "2026-03-18T14:10:00+08:00"
-            isolated: "2026-03-18T14:12:00+08:00"
-            resolved: "2026-03-18T16:20:00+08:00"
-          - id: INC-7
-            systems: [archive]
-            cause: provider
-            detected: "2026-03-18T14:02:00+08:00"
-            acknowledged: "2026-03-18T14:20:00+08:00"
-            isolated: "2026-03-18T14:25:00+08:00"
-            resolved: "2026-03-18T16:30:00+08:00"
-        """)
+    incidents = write(tmp_path, "incidents.yaml", CARRIER_INCIDENTS)
     r = report("carrier", "2026-03", "--incidents", str(incidents), "--format", "json")
     assert r.returncode == 2, r.stderr
     doc = as_json(r)
@@ -143,23 +125,7 @@ def test_a_carrier_record_excludes_its_outage_and_a_late_answer_is_flagged(repor
 
 
 def test_maintenance_approved_is_taken_out_and_unapproved_is_listed(report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    changes = write(tmp_path, "changes.yaml", f"""
-        kind: govcloud/sla-changes
-        version: 1
-        changes:
-          - id: CHG-1
-            systems: [records]
-            start: "{bj_iso(sc.MAINT_WINDOW[0])}"
-            end: "{bj_iso(sc.MAINT_WINDOW[1])}"
-            change: 数据库补丁
-            approved: {{by: 李娜, at: "2026-03-05T10:00:00+08:00"}}
-          - id: CHG-2
-            systems: [records]
-            start: "{bj_iso(sc.UNAPPROVED_WINDOW[0])}"
-            end: "{bj_iso(sc.UNAPPROVED_WINDOW[1])}"
-            change: 未经批准的重启
-            approved: false
-        """)
+    changes = write(tmp_path, "changes.yaml", maint_changes())
     doc = as_json(report("maint", "2026-03", "--maintenance", str(changes), "--format", "json"))
     m = {c["change"]: c for c in doc["maintenance"]}
     assert (m["CHG-1"]["excludes"], m["CHG-1"]["approved_by"]) == (True, "李娜")
