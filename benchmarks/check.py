@@ -34,6 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.childproc import run_child  # noqa: E402
+
 INSTANCE = "openstack:compute/instance:Instance"
 VOLUME = "openstack:blockstorage/volume:Volume"
 
@@ -104,21 +106,6 @@ def evidence_for(doc: dict[str, Any]) -> dict[str, Any]:
     for n in names:
         ev["hosts"][n]["facts"]["hostname"] = n
     return ev
-
-
-def run_child(cmd: list[str]) -> tuple[float, float, float, int]:
-    """Wall seconds, CPU seconds (user + system), peak RSS (MB) and exit code of one child process
-    (its own resource usage, from wait4)."""
-    with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 2):
-            err.seek(0)
-            raise SystemExit(f"{' '.join(cmd)} failed ({code}): {err.read()[-2000:].decode(errors='replace')}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code
 
 
 def _load() -> str:

@@ -64,6 +64,7 @@ from govcloud.contract import DEFAULT_CONTRACT, load_contract
 from govcloud.sla.clock import Period, month, term
 from govcloud.sla.model import Interval
 from govcloud.sla.monthly import lookback_ms
+from benchmarks.childproc import run_child  # noqa: E402
 from tests.sla.promserver import (
     METRIC,
     PROMETHEUS,
@@ -288,20 +289,6 @@ def backfill(fleets: list[Fleet], span: Interval, key: str, jobs: int) -> tuple[
 
 
 # ------------------------------------------------------------------------------------------------ measuring
-def run_child(cmd: list[str]) -> tuple[float, float, float, int]:
-    """Wall seconds, CPU seconds (user + system), peak RSS (MiB) and exit code of one child (wait4)."""
-    with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 2):
-            err.seek(0)
-            raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err.read()[-2000:].decode(errors='replace')}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code
-
-
 def queries_answered(url: str) -> float:
     """Prometheus's own count of ``/api/v1/query`` requests (every status code)."""
     with urllib.request.urlopen(f"{url}/metrics", timeout=10) as resp:
