@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b.add_argument("--state", type=Path, metavar="EXPORT.json", help="`pulumi stack export` of the stack")
     b.add_argument("--sla-report", type=Path, metavar="FILE",
                    help="`govcloud sla report --format json` of the same month")
+    b.add_argument("--incidents", type=Path, metavar="FILE", help="SLA incident records (schemas/sla-incidents)")
+    b.add_argument("--changes", type=Path, metavar="FILE", help="SLA change records (schemas/sla-changes)")
+    b.add_argument("--prometheus", metavar="URL", help="a Prometheus-compatible query endpoint (node exporter usage)")
     b.add_argument("--phase", action="append", choices=PHASES, default=[], help="only these phases (repeatable)")
     b.add_argument("--only", action="append", default=[], metavar="ID", help="only these map ids (repeatable)")
     b.add_argument("--map", type=Path, metavar="FILE", help="the deliverables map (default deliverables/map.yaml)")
@@ -67,7 +70,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     contract, dmap = _map(args)
     inputs, sources = gather(contract, args.stack, args.period, evidence=args.evidence, state=args.state,
-                             sla_report=args.sla_report)
+                             sla_report=args.sla_report, incidents=args.incidents, changes=args.changes,
+                             prometheus=args.prometheus)
     built = build_all(dmap, inputs, only=args.only, phases=args.phase,
                       progress=lambda text: print(f"building {text}", file=sys.stderr))
     doc = manifest(dmap, inputs, built, sources)

@@ -30,8 +30,21 @@ from govcloud.tenancy.hostplan import TIERS, HostPlan, load_host_plan
 
 from .catalog import MapEntry
 from .model import DeliverableInputs, Document
-from .workbook import (NO_EVIDENCE, Cell, Column, SheetSpec, addon_names, document, evidence_note, flag, heading,
-                       item_name, measured_disks, os_name, require_hosts)
+from .workbook import (
+    NO_EVIDENCE,
+    Cell,
+    Column,
+    SheetSpec,
+    addon_names,
+    document,
+    evidence_note,
+    flag,
+    heading,
+    item_name,
+    measured_disks,
+    os_name,
+    require_hosts,
+)
 
 UNKNOWN = "未知"
 VERDICT_ZH = {Status.UNDER: "低于合同", Status.OVER: "高于合同", Status.OK: "一致"}

@@ -14,8 +14,18 @@ from govcloud.sla.clock import local_iso
 
 from .catalog import MapEntry
 from .model import DeliverableInputs, Document
-from .pdf import (EXCLUDED_ZH, VERDICT_ZH, Cell, chart, cover, document, findings_summary, maintenance_table, note_zh,
-                  para, percent_value, section, sla_report, system_zh, table, verdict_block, when)
+from .pdf import Cell, chart, cover, document, para, section, table, when
+from .slawords import (
+    EXCLUDED_ZH,
+    VERDICT_ZH,
+    findings_summary,
+    maintenance_table,
+    note_zh,
+    percent_value,
+    sla_report,
+    system_zh,
+    verdict_block,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -44,10 +44,15 @@ def _sla_report(path: Path, contract: Contract, period: Period) -> dict:  # type
 
 
 def gather(contract: Contract, stack: str, period_text: str, *, evidence: Path | None = None,
-           state: Path | None = None, sla_report: Path | None = None) -> tuple[DeliverableInputs, dict[str, Path]]:
+           state: Path | None = None, sla_report: Path | None = None, incidents: Path | None = None,
+           changes: Path | None = None, prometheus: str | None = None) -> tuple[DeliverableInputs, dict[str, Path]]:
     """The checked inputs and the files they came from (the manifest records their digests)."""
     from govcloud.hosts.evidence import load_evidence
     from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
+    from govcloud.hosts.scan_waivers import DEFAULT_SCAN_WAIVERS
+    from govcloud.ledger import contracted
+    from govcloud.sla.changes import load_changes
+    from govcloud.sla.incidents import load_incidents
     from govcloud.state.export import read_export
     from govcloud.state.identity import stack_identity
     from govcloud.tenancy.config import load_stack_settings, stack_file
@@ -56,8 +61,12 @@ def gather(contract: Contract, stack: str, period_text: str, *, evidence: Path |
     outputs = stack_outputs_file(stack)
     hosts = tuple(load_stack_hosts(outputs))
     sources = {"stack-outputs": outputs}
+    in_force = None
     if stack_file(PROJECT_ROOT, stack).exists():  # the builders read the stack's host plan (flavors, disks)
-        sources["host-plan"] = load_stack_settings(stack).host_plan_path
+        settings = load_stack_settings(stack)
+        sources["host-plan"] = settings.host_plan_path
+        in_force = contracted(settings, period.end)  # the stack's amendments applied, on the period's last day
+        sources.update({f"amendment {p.name}": p for p in settings.amendments})
     ev = exp = rep = None
     if evidence is not None:
         ev = load_evidence(evidence)
@@ -66,10 +75,19 @@ def gather(contract: Contract, stack: str, period_text: str, *, evidence: Path |
                                                        f"{ev.doc.get('contract')}'s")
         ev.require_hosts((), known={h.name for h in hosts}, known_from=f"stack {stack} ({outputs.name})")
         sources["evidence"] = evidence
+        if DEFAULT_SCAN_WAIVERS.exists():  # the security report reads the waivers beside the evidence
+            sources["scan-waivers"] = DEFAULT_SCAN_WAIVERS
     if state is not None:
         exp = read_export(state, stack_identity(PROJECT_ROOT, stack))
         sources["stack-export"] = state
     if sla_report is not None:
         rep = _sla_report(sla_report, contract, period)
         sources["sla-report"] = sla_report
-    return DeliverableInputs(contract, stack, period, hosts, ev, exp, rep), sources
+    inc = chg = None
+    if incidents is not None:
+        inc = load_incidents(incidents)
+        sources["sla-incidents"] = incidents
+    if changes is not None:
+        chg = load_changes(changes)
+        sources["sla-changes"] = changes
+    return DeliverableInputs(contract, stack, period, hosts, ev, exp, rep, in_force, inc, chg, prometheus), sources

@@ -17,8 +17,21 @@ from govcloud.hosts.evidence import Evidence
 
 from .catalog import MapEntry
 from .model import DeliverableInputs, Document
-from .workbook import (Cell, Column, Rows, SheetSpec, beijing, document, evidence_note, flag, heading, host_rows,
-                       item_name, label, require_evidence)
+from .workbook import (
+    Cell,
+    Column,
+    Rows,
+    SheetSpec,
+    beijing,
+    document,
+    evidence_note,
+    flag,
+    heading,
+    host_rows,
+    item_name,
+    label,
+    require_evidence,
+)
 
 #: the results the evidence schema allows, in its order (schemas/harden-evidence.schema.json)
 RESULT_ZH = {"pass": "通过", "fail": "不通过", "waived": "豁免", "manual": "人工核查", "not_run": "未运行",

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from govcloud.contract.model import Contract
     from govcloud.hosts.evidence import Evidence
     from govcloud.hosts.inventory import StackHost
+    from govcloud.ledger.day import Contracted
+    from govcloud.sla.changes import ChangeRecords
+    from govcloud.sla.incidents import IncidentRecords
     from govcloud.state.export import Deployment
 
 BEIJING = timezone(timedelta(hours=8))
@@ -42,6 +45,7 @@ class Document:
     filename: str
     data: bytes
     media_type: str
+    html: str = ""  # a PDF's source page (what a browser shows of it); not written to the package
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,10 @@ class DeliverableInputs:
     evidence: Evidence | None = None
     export: Deployment | None = None
     sla_report: dict[str, Any] | None = None  # `govcloud sla report --format json` (schemas/sla-report.schema.json)
+    contracted: Contracted | None = None  # the items in force on the period's last day, amendments applied
+    incidents: IncidentRecords | None = None  # schemas/sla-incidents.schema.json
+    changes: ChangeRecords | None = None  # schemas/sla-changes.schema.json
+    prometheus: str | None = None  # a Prometheus-compatible query URL (node exporter usage)
 
     @property
     def generated(self) -> datetime:

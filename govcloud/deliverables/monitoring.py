@@ -7,7 +7,6 @@ reliability), maintenance windows and the SLA checks' findings, with a timeline 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +14,24 @@ from govcloud.contract.model import Contract
 
 from .catalog import MapEntry
 from .model import DeliverableInputs, Document
-from .pdf import (CLOCK_ZH, EXCLUDED_ZH, FIELD_ZH, STATUS_ZH, VERDICT_ZH, Cell, chart, clause_zh, cover, document,
-                  findings_summary, findings_table, maintenance_table, note_zh, para, partial_zh, section, sla_report,
-                  table, taken_zh, when)
+from .pdf import Cell, chart, clause_zh, cover, document, para, section, table, when
+from .slawords import (
+    CLOCK_ZH,
+    EXCLUDED_ZH,
+    FIELD_ZH,
+    STATUS_ZH,
+    VERDICT_ZH,
+    event_zh,
+    excluded_by_zh,
+    findings_summary,
+    findings_table,
+    maintenance_table,
+    note_zh,
+    partial_zh,
+    sla_report,
+    taken_zh,
+    termination_parts,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -74,27 +88,11 @@ def overview(doc: dict[str, Any], contract: Contract) -> str:
             + para("时间均为北京时间（Asia/Shanghai）。", "note"))
 
 
-def excluded_by_zh(text: str | None) -> str:
-    """``INC-61 (article-61)`` → ``INC-61（第61条）``; none: 计入."""
-    if not text:
-        return "—（计入）"
-    return re.sub(r" \((article-\d+)\)$", lambda m: f"（{clause_zh(m.group(1))}）", text)
-
-
 def outages_table(doc: dict[str, Any]) -> str:
     return table(["系统", "开始", "结束", "分钟", "免责依据"],
                  [[o["system"], when(o["start"]), when(o["end"]) + ("（持续中）" if o["ongoing"] else ""),
                    Cell(o["minutes"], True), Cell(excluded_by_zh(o["excluded_by"]), bad=not o["excluded_by"])]
                   for o in doc["outages"]], empty="本月无中断。")
-
-
-def event_zh(contract: Contract, event: str) -> str:
-    """An annex 3 event id as the contract words it (category: impact)."""
-    for level in contract.incidents:
-        for e in level.events:
-            if e.id == event:
-                return f"{e.category_zh}：{e.impact_zh}"
-    return event
 
 
 def annex3_table(doc: dict[str, Any], contract: Contract) -> str:
@@ -107,18 +105,6 @@ def annex3_table(doc: dict[str, Any], contract: Contract) -> str:
     return (table(["级别", "事件（附件3）", "开始", "结束", "分钟", "中断比例\n峰值", "系统", "是否计入"], rows,
                   empty="本月无附件3事件。")
             + para(f"{note_zh(ann['note'])}（{ann['systems_known']} 个系统）。", "note"))
-
-
-def termination_parts(doc: dict[str, Any], contract: Contract) -> str:
-    """Each level's count of events in its window against what gives the right to terminate."""
-    rules = {r.clause: r.text_zh for r in contract.termination}
-    rows = [[Cell(f"{t['level']}级", wrap=False), Cell(clause_zh(t["clause"]), wrap=False), rules.get(t["clause"], ""),
-             Cell(f"{t['window_months']}个月", wrap=False), Cell(str(t["count"]), True), Cell(str(t["needed"]), True),
-             Cell("已达到" if t["reached"] else "未达到", bad=t["reached"], wrap=False)] for t in doc["termination"]]
-    events = [[f"{t['level']}级", event_zh(contract, e["event"]), when(e["start"], year=True)]
-              for t in doc["termination"] for e in t["events"]]
-    return (table(["级别", "条款", "条件", "窗口", "窗口内\n事件", "所需\n次数", "是否\n达到"], rows)
-            + "<h3>窗口内计入的事件</h3>" + table(["级别", "事件", "开始"], events, empty="无。"))
 
 
 def clocks_table(doc: dict[str, Any], contract: Contract) -> str:

@@ -31,7 +31,8 @@ KIND = "govcloud/deliverables-package"
 
 #: what each source of the map is called on the command line, for "needs --evidence FILE"
 SOURCE_FLAGS = {"evidence": "--evidence FILE", "stack-export": "--state EXPORT.json",
-                "sla-report": "--sla-report FILE"}
+                "sla-report": "--sla-report FILE", "sla-incidents": "--incidents FILE", "sla-changes": "--changes FILE",
+                "prometheus": "--prometheus URL"}
 
 
 class MissingInput(GovcloudError):
@@ -51,7 +52,8 @@ def sha256(data: bytes) -> str:
 
 def missing_sources(entry: MapEntry, inputs: DeliverableInputs) -> list[str]:
     """The map's sources of ``entry`` that ``inputs`` lacks (those a builder cannot do without)."""
-    given = {"evidence": inputs.evidence, "stack-export": inputs.export, "sla-report": inputs.sla_report}
+    given = {"evidence": inputs.evidence, "stack-export": inputs.export, "sla-report": inputs.sla_report,
+             "sla-incidents": inputs.incidents, "sla-changes": inputs.changes, "prometheus": inputs.prometheus}
     return [s for s in entry.sources if s in given and given[s] is None]
 
 

@@ -1,4 +1,4 @@
-"""The PDF deliverables' one look (articles 15-16), and the pieces the SLA documents share.
+"""The PDF deliverables' one look (articles 15-16), and the HTML pieces every PDF builder shares.
 
 ``render_pdf`` turns an HTML body into A4 pages with WeasyPrint: one stylesheet (Noto Sans CJK SC, a running
 header with the contract number and the document's name, 第 N 页 共 M 页, table headers repeated on every page),
@@ -6,9 +6,8 @@ metadata fixed from the document's date, so the same body gives the same bytes (
 font's description, a fontTools subset's timestamp is ``SOURCE_DATE_EPOCH``, the /ID the md5 of the file,
 matplotlib's SVG ids salted and undated).
 
-Below it: HTML pieces (escaping, tables, the cover, charts) and the SLA report JSON
-(``schemas/sla-report.schema.json``) in Chinese, shared by ``availability`` (article 6) and ``monitoring``
-(articles 9-10, 53-54 and annex 3).
+Below it: HTML pieces (escaping, tables, the cover, charts, clause numbers and times in Chinese, the boxes a
+person fills in). The SLA report's own wording is ``slawords``.
 """
 
 from __future__ import annotations
@@ -24,11 +23,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from govcloud.errors import GovcloudError
-from govcloud.sla.availability import PLATFORM, PLATFORM_BASIS
-from govcloud.sla.report import RELIABILITY_NOTE, SHARE_NOTE, VERDICT_BASIS
 
 from .model import PDF, DeliverableInputs, Document
 
@@ -88,18 +85,23 @@ figcaption { font-size: 8.5pt; color: #444; }
 
 
 # ------------------------------------------------------------------------------------------------ rendering
+def page_html(html: str, *, generated: datetime, title: str) -> str:
+    """The whole HTML page a PDF is rendered from (a browser shows the same page)."""
+    stamp = generated.isoformat(timespec="seconds")
+    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(title)}</title>'
+            f'<meta name="generator" content="{GENERATOR}">'
+            f'<meta name="dcterms.created" content="{stamp}"><meta name="dcterms.modified" content="{stamp}">'
+            f"<style>{CSS}</style></head><body>{html}</body></html>")
+
+
 def render_pdf(html: str, *, base_url: Path | None, generated: datetime, title: str) -> bytes:
     """``html`` (a body's content) as A4 pages: the stylesheet above, title, creation and modification dates
     from ``generated`` (never the wall clock), a /ID from the file's own digest. Same input, same bytes."""
     from weasyprint import HTML
 
     require_cjk_font()
-    stamp = generated.isoformat(timespec="seconds")
-    page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(title)}</title>'
-            f'<meta name="generator" content="{GENERATOR}">'
-            f'<meta name="dcterms.created" content="{stamp}"><meta name="dcterms.modified" content="{stamp}">'
-            f"<style>{CSS}</style></head><body>{html}</body></html>")
-    doc = HTML(string=page, base_url=str(base_url) if base_url is not None else None)
+    doc = HTML(string=page_html(html, generated=generated, title=title),
+               base_url=str(base_url) if base_url is not None else None)
     with source_date_epoch(generated):
         return doc.write_pdf(pdf_identifier=True)  # type: ignore[no-any-return]
 
@@ -138,9 +140,10 @@ def require_cjk_font() -> None:
 def document(inputs: DeliverableInputs, entry: MapEntry, body: str) -> Document:
     """``body`` rendered as the entry's PDF, named ``{name_zh}-{period}.pdf``, dated ``inputs.generated``."""
     title = f"{entry.name_zh} {inputs.period.label}"
-    data = render_pdf(running_header(inputs.contract.number, title) + body, base_url=None,
-                      generated=inputs.generated, title=title)
-    return Document(entry.id, entry.filename(inputs.period, "pdf"), data, PDF)
+    html = running_header(inputs.contract.number, title) + body
+    data = render_pdf(html, base_url=None, generated=inputs.generated, title=title)
+    return Document(entry.id, entry.filename(inputs.period, "pdf"), data, PDF,
+                    page_html(html, generated=inputs.generated, title=title))
 
 
 # ------------------------------------------------------------------------------------------------ HTML pieces
@@ -248,56 +251,6 @@ def chart(draw: Callable[[Figure], None], *, size: tuple[float, float], caption:
     return f'<figure><img src="{uri}" alt="{esc(caption)}"><figcaption>{esc(caption)}</figcaption></figure>'
 
 
-# ------------------------------------------------------------------------------------------------ the SLA report
-VERDICT_ZH = {"met": "达标", "breached": "未达标", "unverifiable": "无法判定"}
-SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
-CLOCK_ZH = {"response": "响应", "on-site": "到场", "isolation": "故障隔离"}
-STATUS_ZH = {"on-time": "按时", "late": "超时", "missing": "未记录（已超时）", "open": "未到期",
-             "not-recorded": "未记录（不考核）"}
-FIELD_ZH = {"detected": "发现", "reported": "报告"}
-EXCLUDED_ZH = {"maintenance": "经批准的维护窗口", "exclusion": "第60-61条免责记录"}
-PLATFORM_ZH = "平台（合计）"
-SLA_REPORT_NEEDED = "the {name} needs an SLA report: give --sla-report FILE (govcloud sla report --format json)"
-
-
-#: the SLA report's fixed English notes (``govcloud.sla.report``) in Chinese; others are shown as given
-NOTES_ZH = {
-    VERDICT_BASIS: "按北京时间（Asia/Shanghai）的自然月判定：第6条未规定考核周期；季度及合同期累计数据由历史记录汇总，"
-                   "仅列示，不作判定。",
-    SHARE_NOTE: "附件3中断比例按govcloud已知的系统（系统清单文件）计算，并非法院的全部系统",
-    RELIABILITY_NOTE: "数据可靠性（第6条，99.9999%）除数据丢失的事件记录外无其他度量：此处按记录计数，从不由监控数据推断",
-    "the system's own time": "按本系统自身时间计算",
-}
-
-
-def note_zh(text: str) -> str:
-    """A fixed note of the SLA report in Chinese; the platform basis with its system count; else as given."""
-    if text.startswith(PLATFORM_BASIS):
-        n = re.search(r"\((\d+) systems\)", text)
-        return ("各系统按时间加权平均：各系统正常时间之和 ÷ 各系统（正常 + 中断）时间之和；并非“任一系统中断即平台中断”"
-                + (f"（{n.group(1)} 个系统）" if n else ""))
-    return NOTES_ZH.get(text, text)
-
-
-def refused_zh(text: str) -> str:
-    """Why a maintenance window takes no time out (``govcloud.sla.changes``), in Chinese; else as given."""
-    for pattern, zh in ((r"not approved \(approved: false\)", "未批准"),
-                        (r"approved: true, but no approver \(approved_by\) recorded", "未记录批准人"),
-                        (r"approved: true, but no approval time \(approved_at\) recorded", "未记录批准时间"),
-                        (r"approved at (\S+), after the window began at (\S+)", None)):
-        m = re.fullmatch(pattern, text)
-        if m is not None:
-            return zh or f"批准时间 {when(m.group(1))} 晚于窗口开始 {when(m.group(2))}"
-    return text
-
-
-def sla_report(inputs: DeliverableInputs, entry: MapEntry) -> dict[str, Any]:
-    """The SLA report JSON the builder reads, or an error saying how to give it."""
-    if inputs.sla_report is None:
-        raise GovcloudError(SLA_REPORT_NEEDED.format(name=entry.name_zh.removeprefix("北京市政务云平台")))
-    return inputs.sla_report
-
-
 def clause_zh(clause: str) -> str:
     """``article-61`` → ``第61条``; anything else as given."""
     return re.sub(r"article-(\d+)", r"第\1条", clause)
@@ -313,60 +266,18 @@ def when(text: str | None, *, year: bool = False) -> str:
     return f"{day if year else day[5:]} {clock}"
 
 
-def taken_zh(text: str) -> str:
-    """``18m 00s`` → ``18分00秒``."""
-    return re.sub(r"(\d+)m (\d+)s", r"\1分\2秒", text)
+def for_person(title: str, hint: str = "", *, height_mm: int = 45) -> str:
+    """A heading, a hint, and an empty ruled box a person fills in (a partial document's hand-written part)."""
+    return (f'<div style="break-inside: avoid;"><h3>{esc(title)}</h3>'
+            + (f'<p class="note">{esc(hint)}</p>' if hint else "") +
+            f'<div style="border: 0.6pt solid #9aa5b1; height: {height_mm}mm; margin: 1mm 0 4mm;"></div></div>')
 
 
-def system_zh(system: str) -> str:
-    return PLATFORM_ZH if system == PLATFORM else system
-
-
-def percent_value(text: str) -> float | None:
-    """``99.9326%`` → 99.9326; ``n/a`` → None."""
-    return None if text == "n/a" else float(text.rstrip("%"))
-
-
-def partial_zh(doc: dict[str, Any]) -> str:
-    """For a month not over, up to when its figures go; "" for a whole month."""
-    p = doc["period"]
-    return "" if p["complete"] else f"月份未结束：数据截至 {when(p['end'], year=True)}（北京时间）。"
-
-
-def verdict_block(doc: dict[str, Any]) -> str:
-    """The month's verdict (article 6) with its figures and basis, in Chinese."""
-    plat = doc["availability"]["platform"]
-    v = doc["verdict"]
-    text = (f"{doc['period']['label']} 平台可用性 {plat['availability']}（样本覆盖率 {plat['coverage']}），"
-            f"合同目标 ≥ {doc['target']}（第6条）：{VERDICT_ZH[v]}。")
-    return (f'<div class="verdict {esc(v)}"><strong>{esc(text + partial_zh(doc))}</strong></div>'
-            + para("判定依据：" + note_zh(doc["verdict_basis"]), "note")
-            + para("平台口径：" + note_zh(plat["basis"]), "note")
-            + para("无样本时间（监控无数据）从不计为正常：仅当将其全部计为中断仍达标时判为达标；"
-                   "将其全部计为正常仍未达标时判为未达标；其余为无法判定。", "note"))
-
-
-def findings_table(doc: dict[str, Any]) -> str:
-    """Every SLA check's findings (as the checks word them)."""
-    return table(["严重\n程度", "检查项", "条款", "对象", "说明"],
-                 [[Cell(SEVERITY_ZH.get(f["severity"], f["severity"]), bad=f["severity"] == "high", wrap=False),
-                   f["check"], Cell(clause_zh(f["clause"]), wrap=False), f["subject"], f["message"]]
-                  for f in doc["findings"]],
-                 empty="无检查发现。")
-
-
-def findings_summary(doc: dict[str, Any]) -> str:
-    s = doc["summary"]
-    return f"检查发现 {s['findings']} 项（高 {s['high']}、中 {s['medium']}、低 {s['low']}）。"
-
-
-def maintenance_table(doc: dict[str, Any]) -> str:
-    """The month's maintenance windows: only an approved one takes time out (article 6); none given is said."""
-    maint = doc["maintenance"]
-    if maint is None:
-        return para("未提供变更记录（--changes）：本月未扣除任何维护时间。", "note")
-    return table(["变更单", "系统", "开始", "结束", "批准人", "是否扣除"],
-                 [[m["change"], "、".join(m["systems"]), when(m["start"]), when(m["end"]), m["approved_by"] or "—",
-                   Cell("扣除" if m["excludes"] else f"不扣除：{refused_zh(m['refused'] or '')}",
-                        bad=not m["excludes"])] for m in maint],
-                 empty="本月无维护窗口。")
+def paged_section(title: str, parts: list[str], empty: str) -> str:
+    """A section starting on a new page, each of its ``parts`` on a page of its own (a record, a problem: what a
+    person fills in stays with its data); ``empty`` when there are none."""
+    if not parts:
+        return section(title, para(empty, "none"))
+    first, *rest = parts
+    return ('<div style="break-before: page;">' + section(title, first) + "</div>"
+            + "".join(f'<div style="break-before: page;">{p}</div>' for p in rest))

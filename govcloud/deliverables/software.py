@@ -18,8 +18,26 @@ from govcloud.ledger.counting import MB_PER_GB
 
 from .catalog import MapEntry
 from .model import DeliverableInputs, Document
-from .workbook import (Cell, Column, PerHost, Rows, SheetSpec, addon_names, document, evidence_note, flag, heading,
-                       host_rows, label, measured_disks, not_gathered_row, os_name, plain, require_evidence, yes_no)
+from .workbook import (
+    Cell,
+    Column,
+    PerHost,
+    Rows,
+    SheetSpec,
+    addon_names,
+    document,
+    evidence_note,
+    flag,
+    heading,
+    host_rows,
+    label,
+    measured_disks,
+    not_gathered_row,
+    os_name,
+    plain,
+    require_evidence,
+    yes_no,
+)
 
 NOT_INSTALLED = "未安装"
 STATE_ZH = {"running": "运行中", "stopped": "已停止", "absent": "不存在", "unknown": "未知", "inactive": "未运行",

@@ -25,10 +25,24 @@ from govcloud.contract.costing import line_cost
 from govcloud.contract.loader import load_contract
 from govcloud.deliverables import assets, inspection, software
 from govcloud.deliverables.catalog import load_map
-from govcloud.deliverables.model import BEIJING, XLSX, DeliverableInputs, Document, Period
+from govcloud.deliverables.model import (
+    BEIJING,
+    XLSX,
+    DeliverableInputs,
+    Document,
+    Period,
+)
 from govcloud.deliverables.package import MissingInput
-from govcloud.deliverables.workbook import (FLAG_RGB, NO_EVIDENCE, Cell, Column, SheetSpec, beijing, display_width,
-                                            write_workbook)
+from govcloud.deliverables.workbook import (
+    FLAG_RGB,
+    NO_EVIDENCE,
+    Cell,
+    Column,
+    SheetSpec,
+    beijing,
+    display_width,
+    write_workbook,
+)
 from govcloud.errors import InputError
 from govcloud.hosts.evidence import Evidence, load_evidence
 from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file

@@ -1,0 +1,209 @@
+"""北京市政务云平台XX时期安全检测报告 from the real recorded harden evidence of the lab hosts and the real
+``playbooks/scan-waivers.yml``: the text a person reads (``pdftotext -raw`` of the real PDF, whitespace removed)
+names every host, every waiver's reason, a failed control with its host and reason, what the evidence lacks, and
+the person's sections; the same inputs give the same bytes; no evidence is refused; the CLI builds it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from govcloud.contract.loader import load_contract
+from govcloud.deliverables import security
+from govcloud.deliverables.catalog import load_map
+from govcloud.deliverables.model import DeliverableInputs, Period
+from govcloud.deliverables.package import MissingInput
+from govcloud.hosts.evidence import Evidence, load_evidence
+from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
+from govcloud.hosts.scan_waivers import load_scan_waivers
+from govcloud.paths import DEFAULT_CONTRACT
+
+pytestmark = pytest.mark.slow  # weasyprint lays out CJK text: seconds per document
+
+ROOT = Path(__file__).resolve().parents[2]
+EVIDENCE_FILE = ROOT / "tests" / "runbook" / "data" / "harden-evidence.json"
+CONTRACT = load_contract(DEFAULT_CONTRACT)
+ENTRY = load_map(CONTRACT).entry("security-test")
+EVIDENCE = load_evidence(EVIDENCE_FILE)
+MARCH = Period("2026-03", date(2026, 3, 1), date(2026, 3, 31))
+LAB = tuple(load_stack_hosts(stack_outputs_file("lab")))
+INPUTS = DeliverableInputs(CONTRACT, "lab", MARCH, LAB, EVIDENCE)
+
+
+def text_of(pdf: bytes, tmp_path: Path) -> str:
+    """``pdftotext -raw`` with every space and line break taken out (table cells wrap where their width says)."""
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(out.split())
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def has(text: str, *phrases: str) -> bool:
+    return all(flat(p) in text for p in phrases)
+
+
+def evidence_with(tmp_path: Path, change: Any) -> Evidence:
+    """The real evidence with ``change(doc)`` applied, written and loaded again (schema-checked)."""
+    doc = json.loads(EVIDENCE_FILE.read_text(encoding="utf-8"))
+    change(doc)
+    path = tmp_path / "harden-evidence.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return load_evidence(path)
+
+
+@pytest.fixture(scope="module")
+def march(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, str]:
+    data = security.build(INPUTS, ENTRY).data
+    return data, text_of(data, tmp_path_factory.mktemp("security"))
+
+
+def test_the_report_is_a_pdf_named_for_the_map_and_titled_for_the_period(march: tuple[bytes, str]) -> None:
+    doc = security.build(INPUTS, ENTRY)
+    assert doc.filename == "北京市政务云平台XX时期安全检测报告-2026-03.pdf" and doc.data.startswith(b"%PDF-")
+    _, text = march
+    assert has(text, "北京市政务云平台2026年3月安全检测报告", "2025095", "北京市高级人民法院", "首信云技术有限公司",
+               "部分由数据生成")
+    assert "XX时期" not in text
+    assert [security.period_zh(Period(label, MARCH.start, MARCH.end)) for label in ("2026-03", "2026-Q1", "term")] == [
+        "2026年3月", "2026年第1季度", "合同期"]
+
+
+def test_every_host_its_counts_and_the_evidence_time_outside_the_period_are_said(march: tuple[bytes, str]) -> None:
+    _, text = march
+    for name in EVIDENCE.hosts:
+        assert has(text, name)
+    assert has(text, "栈 lab：4 台主机，其中 4 台有检测结果")
+    # lab-db-01: 48 controls, pass 34, fail 0, waived 7, manual 5, not_run 2, not_applicable 0 (the recorded evidence)
+    assert has(text, "lab-db-01 是 container 48 34 0 7 5 2 0")
+    assert has(text, "无不通过的控制项。")
+    # the evidence was taken on 2026-11-26 (Beijing), after March and after the term: said plainly
+    assert has(text, "证据采集时间：2026-11-26 04:29（北京时间）",
+               "注意：证据采集于本报告期间（2026-03-01 至 2026-03-31）之后", "不能证明本期间内的状态",
+               "采集时间亦不在合同服务期（2025-06-01 至 2026-05-31）内")
+
+
+def test_each_control_family_lists_its_controls_with_the_reasons_of_what_did_not_pass(march: tuple[bytes, str]) -> None:
+    _, text = march
+    for family in ("身份鉴别", "访问控制", "安全审计", "入侵防范", "恶意代码防范", "可信验证", "数据备份恢复"):
+        assert has(text, family)
+    for cid in EVIDENCE.controls:
+        assert has(text, cid), cid
+    assert has(text, "豁免（全部主机）：AppArmor is enforced by the kernel of the machine")
+    assert has(text, "未运行（lab-db-01）：all 4 task(s) skipped")
+
+
+def test_absent_lynis_and_openscap_figures_and_scans_are_said_not_invented(march: tuple[bytes, str]) -> None:
+    _, text = march
+    assert has(text, "lynis：证据未包含 lynis 的检测结果（加固指数", "3.0.8-1.1")
+    assert has(text, "OpenSCAP：证据未包含 OpenSCAP 的评估结果", "bookworm's ssg-debian ships no Debian 12 content")
+    # contract article 2: 4 scans a year; March lies in the term's 4th three-month run, which ends 2026-05-31
+    assert has(text, "主机漏洞扫描“4次/年”", "均分为 4 期，每期应扫描 1 次", "证据所示的扫描：0 次",
+               "证据（harden evidence 第2版）不记录扫描及其日期", "第4次 2026-03-01 至 2026-05-31 1 无")
+    windows = security.scan_windows(INPUTS)[1]
+    assert [(w.start, w.end) for w in windows] == [
+        (date(2025, 6, 1), date(2025, 8, 31)), (date(2025, 9, 1), date(2025, 11, 30)),
+        (date(2025, 12, 1), date(2026, 2, 28)), (date(2026, 3, 1), date(2026, 5, 31))]
+
+
+def test_over_the_term_every_scan_window_without_a_recorded_scan_is_flagged(tmp_path: Path) -> None:
+    term = Period("term", CONTRACT.term.start, CONTRACT.term.end)
+    text = text_of(security.build(replace(INPUTS, period=term), ENTRY).data, tmp_path)
+    assert has(text, "北京市政务云平台合同期安全检测报告")
+    assert flat("未见扫描记录：不能证明满足合同频次") in text
+    assert text.count(flat("未见扫描记录：不能证明满足合同频次")) == 4
+
+
+def test_every_waiver_is_listed_with_its_reason_and_no_expiry(march: tuple[bytes, str]) -> None:
+    _, text = march
+    waivers = load_scan_waivers()
+    assert waivers.waivers
+    for w in waivers.waivers:
+        assert has(text, w.rule, w.reason), w.rule
+    assert has(text, f"共 {len(waivers.waivers)} 条豁免", "有效期：豁免文件未规定有效期")
+
+
+def test_the_persons_sections_are_there_and_empty(march: tuple[bytes, str]) -> None:
+    _, text = march
+    assert has(text, "六、渗透测试结果（由检测机构填写）", "本节由检测机构填写，govcloud 不生成任何内容。",
+               "检测机构签章", "七、整改计划（由乙方填写）", "问题来源问题整改措施责任人计划完成日期状态", "甲方确认")
+    pentest = re.sub(r"合同编号：2025095.*?第\d+页共\d+页", "",  # the running header and footer of a page break
+                     text[text.index(flat("六、渗透测试结果")):text.index(flat("七、整改计划"))])
+    assert has(pentest, "检测机构检测日期检测范围编号发现的问题风险等级影响主机/系统整改建议检测结论检测机构签章")
+
+
+def test_a_failed_control_is_listed_highlighted_and_seeds_the_plan(tmp_path: Path) -> None:
+    def fail(doc: dict[str, Any]) -> None:
+        doc["hosts"]["lab-db-01"]["controls"]["8.1.4.1b"] = {
+            "result": "fail", "reason": "pam_faillock deny=5 missing from common-auth", "tasks": {"failed": 1}}
+
+    inputs = replace(INPUTS, evidence=evidence_with(tmp_path, fail),
+                     period=Period("2026-11", date(2026, 11, 1), date(2026, 11, 30)))
+    data = security.build(inputs, ENTRY).data
+    text = text_of(data, tmp_path)
+    assert has(text, "不通过 1 项次", "lab-db-01 8.1.4.1b 身份鉴别 b pam_faillock deny=5 missing from common-auth",
+               "不通过 1，通过 3", "不通过（lab-db-01）：pam_faillock deny=5 missing from common-auth",
+               "控制项检测：lab-db-01 8.1.4.1b 不通过：pam_faillock deny=5 missing from common-auth")
+    assert has(text, "采集时间在本报告期间内。") and "注意：证据采集于" not in text
+    # highlighted: the failed cells carry the shared stylesheet's "bad" colour (#a40000 text on #fde2e2)
+    html_cells = security._summary(inputs, inputs.evidence)  # type: ignore[arg-type]
+    assert re.search(r'<td class="bad[^"]*">lab-db-01</td><td class="bad[^"]*">8\.1\.4\.1b</td>', html_cells)
+    assert '<td class="num bad">1</td>' in html_cells
+    drawn = subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "2", "-l", "2", "-", str(tmp_path / "p")],
+                           input=data, capture_output=True, check=True)
+    assert drawn.returncode == 0 and _has_colour(next(tmp_path.glob("p*.png")), (0xFD, 0xE2, 0xE2))
+
+
+def _has_colour(png: Path, rgb: tuple[int, int, int]) -> bool:
+    from matplotlib.image import imread
+
+    pixels = (imread(str(png))[..., :3] * 255).round().astype(int).reshape(-1, 3)
+    return bool(((abs(pixels - rgb)).max(axis=1) <= 2).any())
+
+
+def test_the_same_inputs_give_the_same_bytes(march: tuple[bytes, str]) -> None:
+    assert security.build(INPUTS, ENTRY).data == march[0]
+
+
+def test_without_evidence_the_builder_says_which_flag_gives_it() -> None:
+    with pytest.raises(MissingInput, match=r"安全检测报告 needs harden evidence: give --evidence FILE"):
+        security.build(replace(INPUTS, evidence=None), ENTRY)
+
+
+def test_a_missing_waiver_file_is_said_and_a_broken_one_refused(tmp_path: Path) -> None:
+    text = text_of(security.build(INPUTS, ENTRY, scan_waivers=tmp_path / "none.yml").data, tmp_path)
+    assert has(text, "未提供豁免文件（none.yml 不存在）")
+    broken = tmp_path / "scan-waivers.yml"
+    broken.write_text("version: 1\nwaivers: []\n", encoding="utf-8")
+    with pytest.raises(Exception, match="scan-waivers.yml"):
+        security.build(INPUTS, ENTRY, scan_waivers=broken)
+
+
+def test_the_cli_builds_it_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    r = subprocess.run([sys.executable, "-m", "govcloud.cli", "deliverables", "build", "--stack", "lab", "--period",
+                        "2026-03", "--out", str(out), "--evidence", str(EVIDENCE_FILE), "--only", "security-test"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [d["id"] for d in manifest["documents"]] == ["security-test"]
+    pdf = out / manifest["documents"][0]["file"]
+    assert pdf.name == "北京市政务云平台XX时期安全检测报告-2026-03.pdf"
+    assert has(text_of(pdf.read_bytes(), tmp_path), "北京市政务云平台2026年3月安全检测报告")
+    r2 = subprocess.run([sys.executable, "-m", "govcloud.cli", "deliverables", "build", "--stack", "lab", "--period",
+                         "2026-03", "--out", str(tmp_path / "bare"), "--only", "security-test"],
+                        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    bare = json.loads((tmp_path / "bare" / "manifest.json").read_text(encoding="utf-8"))
+    assert r2.returncode == 0 and bare["documents"] == []
+    assert bare["not_generated"][0]["reason"] == "not given: --evidence FILE"
