@@ -24,26 +24,9 @@ from govcloud.sla.model import Interval
 from govcloud.sla.records import instant_ms
 
 from .catalog import MapEntry
-from .change_request import (
-    approval_zh,
-    minutes_text,
-    period_changes,
-    period_interval,
-    require_changes,
-    systems_zh,
-)
+from .change_request import approval_zh, minutes_text, period_changes, period_interval, require_changes, systems_zh
 from .model import DeliverableInputs, Document
-from .pdf import (
-    Cell,
-    clause_zh,
-    cover,
-    document,
-    for_person,
-    para,
-    section,
-    table,
-    when,
-)
+from .pdf import Cell, clause_zh, cover, document, for_person, para, section, table, when
 
 FIELD_ZH = {"quantity": "数量", "unit_price": "单价"}
 ASSESSMENT = "五、变更评估与改进（由变更经理填写）"

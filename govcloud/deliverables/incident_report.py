@@ -32,28 +32,8 @@ from govcloud.sla.model import MS_PER_MINUTE, Interval, ms_of
 from .catalog import MapEntry
 from .model import BEIJING, DeliverableInputs, Document, Period
 from .package import SOURCE_FLAGS, MissingInput
-from .pdf import (
-    Cell,
-    clause_zh,
-    cover,
-    document,
-    esc,
-    for_person,
-    paged_section,
-    para,
-    section,
-    table,
-    when,
-)
-from .slawords import (
-    CLOCK_ZH,
-    FIELD_ZH,
-    SLA_REPORT_NEEDED,
-    STATUS_ZH,
-    event_zh,
-    excluded_by_zh,
-    taken_zh,
-)
+from .pdf import Cell, clause_zh, cover, document, esc, for_person, paged_section, para, section, table, when
+from .slawords import CLOCK_ZH, FIELD_ZH, SLA_REPORT_NEEDED, STATUS_ZH, event_zh, excluded_by_zh, taken_zh
 
 #: a cause as the report words it; a cause that takes outages out of the SLA adds its clause (``cause_zh``)
 CAUSE_ZH = {Cause.PROVIDER: "乙方（云服务商）原因", Cause.CARRIER: "电信运营商核心网络故障",

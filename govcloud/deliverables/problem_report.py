@@ -22,29 +22,9 @@ from govcloud.sla.model import Interval, ms_of
 from govcloud.sla.records import per_system
 
 from .catalog import MapEntry
-from .incident_report import (
-    CAUSE_ZH,
-    at_zh,
-    minutes_zh,
-    require_incidents,
-    require_sla_report,
-    started,
-    window,
-)
+from .incident_report import CAUSE_ZH, at_zh, minutes_zh, require_incidents, require_sla_report, started, window
 from .model import DeliverableInputs, Document
-from .pdf import (
-    Cell,
-    clause_zh,
-    cover,
-    document,
-    esc,
-    for_person,
-    paged_section,
-    para,
-    section,
-    table,
-    when,
-)
+from .pdf import Cell, clause_zh, cover, document, esc, for_person, paged_section, para, section, table, when
 from .slawords import event_zh, termination_parts
 
 PARTIAL_ZH = "部分由数据生成：问题识别、关联事件记录与时长由数据生成；根本原因分析与解决措施由乙方填写"

@@ -21,26 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from govcloud.hosts.evidence import Evidence
-from govcloud.hosts.scan_waivers import (
-    DEFAULT_SCAN_WAIVERS,
-    ScanWaivers,
-    load_scan_waivers,
-)
+from govcloud.hosts.scan_waivers import DEFAULT_SCAN_WAIVERS, ScanWaivers, load_scan_waivers
 
 from .catalog import MapEntry
 from .inspection import FAILED, RESULT_ZH
 from .model import PDF, DeliverableInputs, Document, Period
-from .pdf import (
-    Cell,
-    cover,
-    date_zh,
-    esc,
-    para,
-    render_pdf,
-    running_header,
-    section,
-    table,
-)
+from .pdf import Cell, cover, date_zh, esc, para, render_pdf, running_header, section, table
 from .workbook import beijing, host_views, item_name, require_evidence
 
 PLACEHOLDER = "XX时期"

@@ -15,13 +15,7 @@ from govcloud.contract.loader import load_contract
 from govcloud.deliverables.catalog import DEFAULT_MAP, GENERATED, TEMPLATE, load_map
 from govcloud.deliverables.inputs import period_of
 from govcloud.deliverables.model import XLSX, DeliverableInputs, Document
-from govcloud.deliverables.package import (
-    Built,
-    manifest,
-    read_manifest,
-    sha256,
-    write_package,
-)
+from govcloud.deliverables.package import Built, manifest, read_manifest, sha256, write_package
 from govcloud.deliverables.status import ALTERED, MISSING, PRESENT, SUPPLIED, standings
 from govcloud.errors import GovcloudError, InputError
 from govcloud.paths import DEFAULT_CONTRACT

@@ -22,13 +22,7 @@ from govcloud.contract.loader import load_contract
 from govcloud.deliverables import incident_report, problem_report
 from govcloud.deliverables.catalog import load_map
 from govcloud.deliverables.incident_report import cause_zh, loss_zh
-from govcloud.deliverables.model import (
-    BEIJING,
-    PDF,
-    DeliverableInputs,
-    Document,
-    Period,
-)
+from govcloud.deliverables.model import BEIJING, PDF, DeliverableInputs, Document, Period
 from govcloud.deliverables.package import MissingInput, sha256
 from govcloud.deliverables.problem_report import problems
 from govcloud.errors import GovcloudError

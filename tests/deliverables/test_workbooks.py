@@ -25,13 +25,7 @@ from govcloud.contract.costing import line_cost
 from govcloud.contract.loader import load_contract
 from govcloud.deliverables import assets, inspection, software
 from govcloud.deliverables.catalog import load_map
-from govcloud.deliverables.model import (
-    BEIJING,
-    XLSX,
-    DeliverableInputs,
-    Document,
-    Period,
-)
+from govcloud.deliverables.model import BEIJING, XLSX, DeliverableInputs, Document, Period
 from govcloud.deliverables.package import MissingInput
 from govcloud.deliverables.workbook import (
     FLAG_RGB,
