@@ -18,7 +18,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from openpyxl.worksheet.worksheet import Worksheet
 
 from govcloud.checks.quantities import count, delivered
 from govcloud.contract.amendments import load_amendment
@@ -28,11 +27,12 @@ from govcloud.deliverables.catalog import load_map
 from govcloud.deliverables.inputs import gather
 from govcloud.deliverables.model import DeliverableInputs, Document
 from govcloud.deliverables.package import MissingInput
-from govcloud.deliverables.workbook import FLAG_RGB
 from govcloud.ledger.day import contracted_on_day
 from govcloud.paths import DEFAULT_CONTRACT
 from govcloud.state.export import read_export
 from tests.inputs.samples import lab_export_bytes
+
+from .docs import flagged, header_row, records, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = load_contract(DEFAULT_CONTRACT)
@@ -78,31 +78,13 @@ def build(inputs: DeliverableInputs) -> Document:
     return capacity.build(inputs, ENTRY)
 
 
-def sheet(doc: Document, name: str) -> Worksheet:
-    return openpyxl.load_workbook(BytesIO(doc.data))[name]
-
-
-def header_row(ws: Worksheet) -> int:
-    return next(r for r in range(1, 20) if ws.cell(r, 1).value is None) + 1
-
-
-def records(ws: Worksheet) -> list[dict[str, Any]]:
-    h = header_row(ws)
-    headers = [c.value for c in ws[h]]
-    return [dict(zip(headers, row)) for row in ws.iter_rows(min_row=h + 1) if row[0].value is not None]
-
-
-def flagged(cell: Any) -> bool:
-    return cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb == FLAG_RGB
-
-
 def dec(cell: Any) -> Decimal:
     return Decimal(str(cell.value))
 
 
 def by_item(doc: Document, inputs: DeliverableInputs) -> dict[str, dict[str, Any]]:
     """The 容量对照 rows keyed by line item id (the rows follow the contracted items' order)."""
-    rows = records(sheet(doc, "容量对照"))
+    rows = records(workbook(doc)["容量对照"])
     assert inputs.contracted is not None
     ids = list(inputs.contracted.items)
     assert len(rows) == len(ids)
@@ -204,7 +186,7 @@ def test_an_amendment_in_force_on_the_periods_last_day_sets_the_contracted_quant
     v = by_item(doc, march)["vcpu"]
     assert dec(v["合同数量"]) == 2000 and dec(v["已部署"]) == 1800 and dec(v["余量"]) == 200
     assert v["结论"].value == "低于合同" and flagged(v["已部署"])
-    ws = sheet(doc, "容量对照")
+    ws = workbook(doc)["容量对照"]
     assert any("已适用补充协议 1 份" in str(ws.cell(r, 1).value) for r in range(1, header_row(ws)))
     feb = inputs_of("prod", prod_export, "2026-02")  # before SA-1 takes effect
     feb = replace(feb, contracted=contracted_on_day(CONTRACT, [load_amendment(sa)], feb.period.end))
@@ -213,11 +195,11 @@ def test_an_amendment_in_force_on_the_periods_last_day_sets_the_contracted_quant
 
 def test_without_monitoring_no_usage_figure_and_no_forecast_is_invented(prod_export: Path) -> None:
     doc = build(inputs_of("prod", prod_export))
-    usage = sheet(doc, "使用情况")
+    usage = workbook(doc)["使用情况"]
     cells = [c for row in usage.iter_rows(min_row=header_row(usage)) for c in row if c.value is not None]
     assert all(isinstance(c.value, str) for c in cells)
     assert any("未提供监控数据" in c.value for c in cells)
-    trend = sheet(doc, "趋势与预测")
+    trend = workbook(doc)["趋势与预测"]
     text = " ".join(str(c.value) for row in trend.iter_rows() for c in row if c.value is not None)
     assert "只有一个时间点" in text and "不作预测" in text
     rows = records(trend)
@@ -226,7 +208,7 @@ def test_without_monitoring_no_usage_figure_and_no_forecast_is_invented(prod_exp
 
 
 def test_the_conclusions_are_left_for_the_operations_lead(prod_export: Path) -> None:
-    ws = sheet(build(inputs_of("prod", prod_export)), "容量规划结论")
+    ws = workbook(build(inputs_of("prod", prod_export)))["容量规划结论"]
     assert any("容量规划结论（由运维负责人填写）" in str(ws.cell(r, 1).value) for r in range(1, header_row(ws)))
     rows = records(ws)
     assert rows and all(r["结论与措施（由运维负责人填写）"].value is None for r in rows)
@@ -337,7 +319,7 @@ def node_prom(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
 
 def test_usage_per_host_from_the_node_exporter(lab_export: Path, node_prom) -> None:  # type: ignore[no-untyped-def]
     inputs = replace(inputs_of("lab", lab_export), prometheus=node_prom.url)
-    rows = {r["主机名"].value: r for r in records(sheet(build(inputs), "使用情况"))}
+    rows = {r["主机名"].value: r for r in records(workbook(build(inputs))["使用情况"])}
     assert list(rows) == ["lab-app-01", "lab-app-02", "lab-db-01", "lab-log-01", "不在栈主机清单"]
     a = rows["lab-app-01"]
     assert a["监控实例"].value == "10.231.0.36:9100" and a["vCPU（监控）"].value == 2
@@ -358,7 +340,7 @@ def test_usage_per_host_from_the_node_exporter(lab_export: Path, node_prom) -> N
 def test_monthly_series_and_a_linear_forecast_from_the_node_exporter(lab_export: Path, node_prom) -> None:  # type: ignore[no-untyped-def]
     inputs = replace(inputs_of("lab", lab_export), prometheus=node_prom.url)
     doc = build(inputs)
-    rows = records(sheet(doc, "趋势与预测"))
+    rows = records(workbook(doc)["趋势与预测"])
     seen = {r["月份"].value: r for r in rows if r["来源"].value == "节点监控（月内所见）"}
     assert list(seen) == [f"2025-{m:02d}" for m in range(6, 13)] + ["2026-01", "2026-02", "2026-03"]
     assert seen["2025-12"]["vCPU"].value == "无监控数据"  # before monitoring: no figure

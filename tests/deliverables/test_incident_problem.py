@@ -28,6 +28,9 @@ from govcloud.deliverables.problem_report import problems
 from govcloud.errors import GovcloudError
 from govcloud.paths import DEFAULT_CONTRACT
 from govcloud.sla.incidents import IncidentRecords, load_incidents
+from tests.sla.recordkit import CARRIER_INCIDENTS
+
+from .docs import has, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_FILE = ROOT / "tests" / "deliverables" / "data" / "sla-report-2026-03.json"
@@ -37,25 +40,7 @@ MARCH = Period("2026-03", date(2026, 3, 1), date(2026, 3, 31))
 BUILDERS = {"incident-report": incident_report.build, "problem-report": problem_report.build}
 
 #: the records the recorded SLA report was made from (its sources name incidents.yaml)
-INCIDENTS = """
-    kind: govcloud/sla-incidents
-    version: 1
-    incidents:
-      - id: INC-61
-        systems: [hearing, disclosure]
-        cause: carrier-core-network
-        detected: "2026-03-18T14:05:00+08:00"
-        acknowledged: "2026-03-18T14:10:00+08:00"
-        isolated: "2026-03-18T14:12:00+08:00"
-        resolved: "2026-03-18T16:20:00+08:00"
-      - id: INC-7
-        systems: [archive]
-        cause: provider
-        detected: "2026-03-18T14:02:00+08:00"
-        acknowledged: "2026-03-18T14:20:00+08:00"
-        isolated: "2026-03-18T14:25:00+08:00"
-        resolved: "2026-03-18T16:30:00+08:00"
-    """
+INCIDENTS = CARRIER_INCIDENTS
 #: a third record on archive a week later: with INC-7, the same system twice in the month
 THIRD = """
       - id: INC-8
@@ -105,18 +90,6 @@ def report() -> dict[str, Any]:
 
 def inputs_of(incidents: IncidentRecords | None, sla: dict[str, Any] | None) -> DeliverableInputs:
     return DeliverableInputs(CONTRACT, "lab", MARCH, sla_report=sla, incidents=incidents)
-
-
-def text_of(pdf: bytes, folder: Path) -> str:
-    """The PDF's text in content order, every space and line break taken out (table cells wrap)."""
-    path = folder / "doc.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return "".join(out.split())
-
-
-def has(text: str, *phrases: str) -> bool:
-    return all("".join(p.split()) in text for p in phrases)
 
 
 @dataclass(frozen=True)

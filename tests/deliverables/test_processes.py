@@ -4,7 +4,6 @@ and changes with the contract file alone."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,11 @@ from govcloud.deliverables.model import DeliverableInputs
 from govcloud.deliverables.processes import BODIES, build
 from govcloud.paths import DEFAULT_CONTRACT
 
+from .docs import has, text_of
+
 pytestmark = pytest.mark.slow  # weasyprint lays out CJK text: seconds per document
 
 CONTRACT = load_contract(DEFAULT_CONTRACT)
-
-
-def text_of(pdf: bytes, tmp_path: Path) -> str:
-    """The PDF's text in content order (a table cell's lines stay together), every space and line break taken
-    out: a cell wraps where its width says, so expected phrases are compared without spaces too."""
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return "".join(out.split())
-
-
-def has(text: str, *phrases: str) -> bool:
-    return all("".join(p.split()) in text for p in phrases)
 
 
 def renewal(tmp_path: Path) -> Path:

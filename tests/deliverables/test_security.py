@@ -21,10 +21,12 @@ from govcloud.deliverables import security
 from govcloud.deliverables.catalog import load_map
 from govcloud.deliverables.model import DeliverableInputs, Period
 from govcloud.deliverables.package import MissingInput
-from govcloud.hosts.evidence import Evidence, load_evidence
+from govcloud.hosts.evidence import load_evidence
 from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
 from govcloud.hosts.scan_waivers import load_scan_waivers
 from govcloud.paths import DEFAULT_CONTRACT
+
+from .docs import evidence_with, flat, has, text_of
 
 pytestmark = pytest.mark.slow  # weasyprint lays out CJK text: seconds per document
 
@@ -36,31 +38,6 @@ EVIDENCE = load_evidence(EVIDENCE_FILE)
 MARCH = Period("2026-03", date(2026, 3, 1), date(2026, 3, 31))
 LAB = tuple(load_stack_hosts(stack_outputs_file("lab")))
 INPUTS = DeliverableInputs(CONTRACT, "lab", MARCH, LAB, EVIDENCE)
-
-
-def text_of(pdf: bytes, tmp_path: Path) -> str:
-    """``pdftotext -raw`` with every space and line break taken out (table cells wrap where their width says)."""
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return "".join(out.split())
-
-
-def flat(text: str) -> str:
-    return "".join(text.split())
-
-
-def has(text: str, *phrases: str) -> bool:
-    return all(flat(p) in text for p in phrases)
-
-
-def evidence_with(tmp_path: Path, change: Any) -> Evidence:
-    """The real evidence with ``change(doc)`` applied, written and loaded again (schema-checked)."""
-    doc = json.loads(EVIDENCE_FILE.read_text(encoding="utf-8"))
-    change(doc)
-    path = tmp_path / "harden-evidence.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    return load_evidence(path)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ bytes; a missing input is refused naming it."""
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import sys
 from collections import Counter
@@ -19,7 +18,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from openpyxl.worksheet.worksheet import Worksheet
 
 from govcloud.contract.costing import line_cost
 from govcloud.contract.loader import load_contract
@@ -27,16 +25,7 @@ from govcloud.deliverables import assets, inspection, software
 from govcloud.deliverables.catalog import load_map
 from govcloud.deliverables.model import BEIJING, XLSX, DeliverableInputs, Document, Period
 from govcloud.deliverables.package import MissingInput
-from govcloud.deliverables.workbook import (
-    FLAG_RGB,
-    NO_EVIDENCE,
-    Cell,
-    Column,
-    SheetSpec,
-    beijing,
-    display_width,
-    write_workbook,
-)
+from govcloud.deliverables.workbook import NO_EVIDENCE, Cell, Column, SheetSpec, beijing, display_width, write_workbook
 from govcloud.errors import InputError
 from govcloud.hosts.evidence import Evidence, load_evidence
 from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
@@ -45,6 +34,8 @@ from govcloud.state.export import read_export
 from govcloud.tenancy.addons import ADDON_ITEMS
 from govcloud.tenancy.config import load_stack_settings
 from govcloud.tenancy.hostplan import TIERS, load_host_plan
+
+from .docs import evidence_with, flagged, header_row, records, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIDENCE_FILE = ROOT / "tests" / "runbook" / "data" / "harden-evidence.json"
@@ -65,37 +56,8 @@ def build(id: str, inputs: DeliverableInputs = LAB_INPUTS) -> Document:
     return BUILDERS[id](inputs, MAP.entry(id))
 
 
-def workbook(doc: Document) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(BytesIO(doc.data))
-
-
-def header_row(ws: Worksheet) -> int:
-    """The header row: the one after the blank row that ends the title block."""
-    return next(r for r in range(1, 20) if ws.cell(r, 1).value is None) + 1
-
-
-def records(ws: Worksheet) -> list[dict[str, Any]]:
-    """The data rows as {header: cell}."""
-    h = header_row(ws)
-    headers = [c.value for c in ws[h]]
-    return [dict(zip(headers, row)) for row in ws.iter_rows(min_row=h + 1) if row[0].value is not None]
-
-
-def flagged(cell: Any) -> bool:
-    return cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb == FLAG_RGB
-
-
 def plan(stack: str):  # type: ignore[no-untyped-def]
     return load_host_plan(load_stack_settings(stack).host_plan_path)
-
-
-def evidence_with(tmp_path: Path, change: Any) -> Evidence:
-    """The real evidence with ``change(doc)`` applied, written and loaded again (schema-checked)."""
-    doc = json.loads(EVIDENCE_FILE.read_text(encoding="utf-8"))
-    change(doc)
-    path = tmp_path / "harden-evidence.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    return load_evidence(path)
 
 
 # --- every workbook
