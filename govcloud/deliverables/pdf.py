@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from govcloud.errors import GovcloudError
 
-from .model import PDF, DeliverableInputs, Document
+from .model import PDF, DeliverableInputs, Document, Period
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -137,13 +137,35 @@ def require_cjk_font() -> None:
                             "fonts-noto-cjk; deps/apt-main.txt)")
 
 
-def document(inputs: DeliverableInputs, entry: MapEntry, body: str) -> Document:
-    """``body`` rendered as the entry's PDF, named ``{name_zh}-{period}.pdf``, dated ``inputs.generated``."""
-    title = f"{entry.name_zh} {inputs.period.label}"
+def document(inputs: DeliverableInputs, entry: MapEntry, body: str, *, title: str | None = None) -> Document:
+    """``body`` rendered as the entry's PDF, named ``{name_zh}-{period}.pdf``, dated ``inputs.generated``; the
+    running header names ``title`` (default the map's name) and the period."""
+    title = f"{title or entry.name_zh} {inputs.period.label}"
     html = running_header(inputs.contract.number, title) + body
     data = render_pdf(html, base_url=None, generated=inputs.generated, title=title)
     return Document(entry.id, entry.filename(inputs.period, "pdf"), data, PDF,
                     page_html(html, generated=inputs.generated, title=title))
+
+
+# ------------------------------------------------------------------------------------------------ the period
+PLACEHOLDER = "XX时期"  # article 16's name for the period a document covers
+
+
+def period_zh(p: Period) -> str:
+    """``2026-03`` → 2026年3月, ``2026-Q1`` → 2026年第1季度, ``term`` → 合同期; else the label."""
+    if p.label == "term":
+        return "合同期"
+    year, _, rest = p.label.partition("-")
+    if rest.upper().startswith("Q") and rest[1:].isdigit():
+        return f"{year}年第{int(rest[1:])}季度"
+    if rest.isdigit():
+        return f"{year}年{int(rest)}月"
+    return p.label
+
+
+def titled(entry: MapEntry, p: Period) -> str:
+    """The map's name with its XX时期 made the period: 北京市政务云平台2026年3月安全检测报告."""
+    return entry.name_zh.replace(PLACEHOLDER, period_zh(p))
 
 
 # ------------------------------------------------------------------------------------------------ HTML pieces

@@ -25,11 +25,10 @@ from govcloud.hosts.scan_waivers import DEFAULT_SCAN_WAIVERS, ScanWaivers, load_
 
 from .catalog import MapEntry
 from .inspection import FAILED, RESULT_ZH
-from .model import PDF, DeliverableInputs, Document, Period
-from .pdf import Cell, cover, date_zh, esc, para, render_pdf, running_header, section, table
+from .model import DeliverableInputs, Document
+from .pdf import Cell, cover, date_zh, document, esc, para, period_zh, section, table, titled
 from .workbook import beijing, host_views, item_name, require_evidence
 
-PLACEHOLDER = "XX时期"
 VULN_SCAN_ITEM = "vuln_scan"  # contract line item 主机漏洞扫描 (article 2)
 OSCAP_CONTROL = "addon.vuln_scan.oscap"
 LYNIS_CONTROL = "8.1.4.4e"  # the control map's lynis scan (入侵防范 e)
@@ -50,24 +49,6 @@ def sized(html: str, widths: Sequence[int]) -> str:
     """A ``pdf.table`` with fixed column widths (percent of the page's width, in the columns' order)."""
     cols = "".join(f'<col style="width:{w}%">' for w in widths)
     return html.replace('<table class="data">', f'<table class="data sized"><colgroup>{cols}</colgroup>', 1)
-
-
-# ------------------------------------------------------------------------------------------------ the period
-def period_zh(p: Period) -> str:
-    """``2026-03`` → 2026年3月, ``2026-Q1`` → 2026年第1季度, ``term`` → 合同期; else the label."""
-    if p.label == "term":
-        return "合同期"
-    year, _, rest = p.label.partition("-")
-    if rest.upper().startswith("Q") and rest[1:].isdigit():
-        return f"{year}年第{int(rest[1:])}季度"
-    if rest.isdigit():
-        return f"{year}年{int(rest)}月"
-    return p.label
-
-
-def titled(entry: MapEntry, p: Period) -> str:
-    """The map's name with its XX时期 made the period: 北京市政务云平台2026年3月安全检测报告."""
-    return entry.name_zh.replace(PLACEHOLDER, period_zh(p))
 
 
 # ------------------------------------------------------------------------------------------------ the evidence
@@ -377,7 +358,4 @@ def build(inputs: DeliverableInputs, entry: MapEntry, *, scan_waivers: Path = DE
     ])
     body = "".join([STYLE, front, _summary(inputs, ev), _families(inputs, ev), _tools(inputs, ev), _scans(inputs, ev),
                     _waivers(waivers, ev, scan_waivers), _pentest(), _plan(ev)])
-    running = f"{title} {inputs.period.label}"
-    data = render_pdf(running_header(inputs.contract.number, running) + body, base_url=None,
-                      generated=inputs.generated, title=running)
-    return Document(entry.id, entry.filename(inputs.period, "pdf"), data, PDF)
+    return document(inputs, entry, body, title=title)
