@@ -150,6 +150,6 @@ def test_every_builder_the_map_names_is_a_module_with_build() -> None:
     from govcloud.deliverables.package import builder_of
 
     built = [e for e in load_map(CONTRACT).entries if e.builder]
-    assert len(built) == 16
+    assert len(built) == 17
     for e in built:
         assert callable(builder_of(e)), e.builder
