@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -71,9 +72,20 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - cols)
 
 
+def pages(package: Path, out: Path) -> None:
+    """Page 2 of every PDF of ``package`` as ``out/<document>.png`` (``pdftoppm``, 60 dpi)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for pdf in sorted(package.glob("*.pdf")):
+        stem = out / pdf.stem
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "2", "-l", "2", "-singlefile", str(pdf), str(stem)],
+                       check=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pages", type=Path, metavar="DIR", help="also write each PDF's second page (its first after "
+                    "the cover) as a PNG into DIR, for a person to look at")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="govcloud-bench-deliverables-") as tmp_name:
         tmp = Path(tmp_name)
@@ -91,6 +103,8 @@ def main() -> int:
         same = all((tmp / f"package-{i}" / "manifest.json").read_bytes()
                    == (tmp / "package-0" / "manifest.json").read_bytes() for i in range(args.repeat))
         rows = per_document(files)
+        if args.pages:
+            pages(tmp / "package-0", args.pages)
     wall = statistics.median(r[0] for r in runs)
     cpu = statistics.median(r[1] for r in runs)
     peak = max(r[2] for r in runs)
