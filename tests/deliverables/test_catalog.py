@@ -153,3 +153,11 @@ def test_every_builder_the_map_names_is_a_module_with_build() -> None:
     assert len(built) == 17
     for e in built:
         assert callable(builder_of(e)), e.builder
+
+
+def test_a_document_name_that_is_a_path_is_refused_by_the_contract_reader(tmp_path: Path) -> None:
+    """A document's file is named after it: a name with a path separator would write outside the package."""
+    path = _renewal(tmp_path, "北京市政务云平台运维方案", "../../北京市政务云平台运维方案")
+    with pytest.raises(InputError) as err:
+        load_contract(path)
+    assert "deliverables_zh" in str(err.value) and str(path) in str(err.value)
