@@ -28,7 +28,11 @@ from govcloud.runbook.engine.params import (
     today_or,
 )
 
-TODAY = date.today().isoformat()
+
+def today() -> str:
+    """Today as the defaults compute it, asked at the assertion (a module-level constant goes stale when a run
+    crosses midnight)."""
+    return date.today().isoformat()
 
 
 COMMANDS = pytest.mark.parametrize("command, declared, runbook", [
@@ -93,7 +97,7 @@ def _journal(run_dir: Path, runbook: str, **params: str) -> None:
 
 def test_defaults_may_name_parameters_declared_after_them(tmp_path: Path) -> None:
     out = derive(SMALL, _small("--system", "s1"), tmp_path / "run")
-    assert out == {"system": "s1", "on": TODAY, "order_date": TODAY, "limit": "3", "tag": "s1@run"}
+    assert out == {"system": "s1", "on": today(), "order_date": today(), "limit": "3", "tag": "s1@run"}
     assert list(out) == ["system", "on", "order_date", "limit", "tag"]  # declaration order
     out = derive(SMALL, _small("--system", "s1", "--order-date", "2025-09-26", "--limit", "5"), tmp_path / "run")
     assert (out["on"], out["order_date"], out["limit"]) == ("2025-09-26", "2025-09-26", "5")
@@ -110,8 +114,8 @@ def test_a_resume_takes_the_unspecified_dates_of_the_run_it_continues(tmp_path: 
     out = derive(SMALL, _small("--system", "s1", "--on", "2025-10-02"), run_dir, resume=True)
     assert (out["on"], out["order_date"]) == ("2025-10-02", "2025-09-26")
     # not a resume, or nothing to resume: today
-    assert derive(SMALL, _small("--system", "s1"), run_dir)["order_date"] == TODAY
-    assert derive(SMALL, _small("--system", "s1"), tmp_path / "none", resume=True)["order_date"] == TODAY
+    assert derive(SMALL, _small("--system", "s1"), run_dir)["order_date"] == today()
+    assert derive(SMALL, _small("--system", "s1"), tmp_path / "none", resume=True)["order_date"] == today()
     # a parameter not marked keeps its own default on a resume
     assert derive(SMALL, _small("--system", "s1"), run_dir, resume=True)["limit"] == "3"
 
@@ -157,7 +161,7 @@ def test_exit_defaults(runbook_args, tmp_path: Path, monkeypatch: pytest.MonkeyP
         "confirm": "", "materials": str(tmp_path / "m.yml"), "source": "lab-app-01", "db_source": "lab-db-01",
         "db_target": "court-01", "source_path": "/srv/data", "target_path": "/srv/data", "target_units": "",
         "old_units": "lab-db-01=postgresql", "old_hosts": "lab-db-01", "state": "stack/state.json",
-        "trigger": "ordered", "on": TODAY, "notice": "", "order_date": TODAY, "stable_samples": "2",
+        "trigger": "ordered", "on": today(), "notice": "", "order_date": today(), "stable_samples": "2",
         "stable_interval": "5.0", "bwlimit": "0"}
     out = derive(EXIT_PARAMS, runbook_args(*EXIT_ARGV, "--order-date", "2025-09-26", "--notice", "2025-09-30",
                                            "--db-target", "court-db", "--old-unit", "lab-app-01=court.service",
@@ -191,7 +195,7 @@ def test_migrate_in_defaults_and_resume(runbook_args, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     out = derive(MIGRATE_IN_PARAMS, runbook_args(*argv), run_dir)
     assert (out["target"], out["db_source"], out["db_target"]) == ("lab-app-01", "old-app-01", "lab-db-01")
-    assert (out["order_date"], out["scan_max_warnings"], out["scan_min_index"], out["bwlimit"]) == (TODAY, "0", "70", "0")
+    assert (out["order_date"], out["scan_max_warnings"], out["scan_min_index"], out["bwlimit"]) == (today(), "0", "70", "0")
     assert (out["source_services"], out["target_services"], out["evidence_max_age"]) == ("", "", "24")
     assert derive(MIGRATE_IN_PARAMS, runbook_args(*argv, "--target-role", "db"), run_dir)["target"] == "lab-db-01"
     with pytest.raises(RunbookError, match="stack lab has no web host for system litigation"):
