@@ -70,6 +70,7 @@ from tests.sla.promserver import (
     PROMETHEUS,
     PROMTOOL,
     PromServer,
+    complete_blocks,
     cache_root,
     promtool_version,
 )
@@ -251,15 +252,8 @@ def backfill(fleets: list[Fleet], span: Interval, key: str, jobs: int) -> tuple[
     def finish(r: tuple[subprocess.Popen[bytes], Path, Path, int]) -> None:
         nonlocal done
         proc, work, final, _n = r
-        _, err = proc.communicate()
-        if proc.returncode != 0:
-            shutil.rmtree(work, ignore_errors=True)
-            raise RuntimeError(f"promtool failed on {work}: {err.decode(errors='replace')[-2000:]}")
-        (work / "in.om").unlink()
-        (work / "blocks" / ".complete").write_text("ok\n")
-        shutil.rmtree(final, ignore_errors=True)
-        (work / "blocks").rename(final)
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(final, ignore_errors=True)  # a window an interrupted run left half-written
+        complete_blocks(proc, work, final, f"window {final.name}")
         done += 1
         el = time.monotonic() - t0
         log(f"  {done}/{len(todo)} windows, {el:.0f} s, ~{el / done * (len(todo) - done):.0f} s left")

@@ -98,12 +98,13 @@ def backfill(series: dict[str, list[Series]], cache: Path | None = None) -> dict
     return out
 
 
-def _finish(r: tuple[subprocess.Popen[bytes], Path, Path, str]) -> None:
-    proc, work, final, name = r
+def complete_blocks(proc: subprocess.Popen[bytes], work: Path, final: Path, what: str) -> None:
+    """Wait for a ``promtool tsdb create-blocks-from openmetrics`` of ``work/in.om`` into ``work/blocks``, mark the
+    blocks whole (``.complete``) and move them to ``final`` atomically; the scratch folder ``work`` is removed."""
     _, err = proc.communicate()
     if proc.returncode != 0:
         shutil.rmtree(work, ignore_errors=True)
-        raise RuntimeError(f"promtool backfill of {name} failed: {err.decode(errors='replace')[-2000:]}")
+        raise RuntimeError(f"promtool backfill of {what} failed: {err.decode(errors='replace')[-2000:]}")
     (work / "in.om").unlink()
     (work / "blocks" / ".complete").write_text("ok\n")
     try:
@@ -112,6 +113,11 @@ def _finish(r: tuple[subprocess.Popen[bytes], Path, Path, str]) -> None:
         if not (final / ".complete").exists():  # not a concurrent run that finished first
             raise
     shutil.rmtree(work, ignore_errors=True)
+
+
+def _finish(r: tuple[subprocess.Popen[bytes], Path, Path, str]) -> None:
+    proc, work, final, name = r
+    complete_blocks(proc, work, final, name)
     for old in final.parent.glob(f"{name}-*"):  # earlier versions of this scenario
         if old != final and (old / ".complete").exists():
             shutil.rmtree(old, ignore_errors=True)
