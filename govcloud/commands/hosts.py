@@ -25,7 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     src = h.add_mutually_exclusive_group(required=True)
     src.add_argument("--stack", help="stack whose outputs list the hosts (inventory/<stack>-hosts.json)")
     src.add_argument("--inventory", type=Path, help="an Ansible inventory file (e.g. a lab's inventory.yml)")
-    h.add_argument("--check", action="store_true", help="dry run (ansible --check): report what would change")
+    mode = h.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="dry run (ansible --check): report what would change")
+    mode.add_argument("--verify-only", action="store_true",
+                      help="the evidence of --check from one read-only probe per host (no ansible-runner run; "
+                           "for the nightly drift job): every host at once, --concurrency at a time")
     h.add_argument("--limit", help="Ansible host pattern")
     h.add_argument("--tags", help="comma-separated tags, e.g. djbh_8.1.4.1a,addon_antivirus_clamd")
     h.add_argument("--playbook", type=Path, action="append", help="playbook(s) instead of playbooks/site.yml")
@@ -33,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     h.add_argument("--evidence", type=Path, help="evidence output path (default RUN_DIR/evidence.json)")
     h.add_argument("--control-map", type=Path, default=DEFAULT_CONTROL_MAP)
     h.add_argument("--forks", type=int, default=10)
+    h.add_argument("--concurrency", type=int, default=20, help="--verify-only: hosts probed at once (default 20)")
+    h.add_argument("--timeout", type=float, default=60.0,
+                   help="--verify-only: seconds per host before it is reported unreachable (default 60)")
     h.add_argument("-v", "--verbose", action="store_true", help="a line per changed host and task")
     h.set_defaults(func=cmd_harden)
 
@@ -51,10 +58,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_harden(args: argparse.Namespace) -> int:
     tags = [t for t in (args.tags or "").split(",") if t]
+    if args.verify_only:
+        return _verify_only(args, tags)
     outcome = harden(inventory=args.inventory, stack=args.stack, check=args.check, limit=args.limit, tags=tags,
                      playbooks=args.playbook, run_dir=args.run_dir, evidence_out=args.evidence,
                      control_map=args.control_map, console=make_console(stderr=True), verbose=args.verbose,
                      forks=args.forks)
+    print(outcome.evidence_path)
+    return outcome.exit_code
+
+
+def _verify_only(args: argparse.Namespace, tags: list[str]) -> int:
+    from govcloud.errors import GovcloudError
+    from govcloud.hosts.fastpath.collect import verify_only
+
+    if tags or args.playbook:
+        raise GovcloudError("harden --verify-only reads every control of playbooks/site.yml: drop --tags/--playbook "
+                            "(use --check for a filtered run)")
+    if args.concurrency < 1 or not 0 < args.timeout <= 3600:
+        raise GovcloudError("harden --verify-only: --concurrency must be at least 1 and --timeout 0..3600 seconds")
+    outcome = verify_only(inventory=args.inventory, stack=args.stack, limit=args.limit, run_dir=args.run_dir,
+                          evidence_out=args.evidence, control_map=args.control_map,
+                          console=make_console(stderr=True), concurrency=args.concurrency, timeout=args.timeout)
     print(outcome.evidence_path)
     return outcome.exit_code
 

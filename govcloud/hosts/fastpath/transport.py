@@ -1,0 +1,107 @@
+"""One probe per host over SSH, many hosts at once: asyncio on the controller, no Ansible worker.
+
+Each host costs one `ssh` client process for its one round trip (ControlMaster=auto with a short
+ControlPersist, so a second run within a minute reuses the connection); at most ``concurrency`` run at
+once. A host that does not answer within ``timeout`` seconds, or whose ssh fails to connect (exit 255),
+is ``unreachable``; a host that connects but cannot run the probe (sudo refused, no python3, an answer
+that is not JSON) has an ``error``. Either way it has no answer, and its evidence never passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .probe import PROBE
+
+#: ControlPath directory: short (a socket path is limited to ~108 bytes), private to the user
+CONTROL_DIR = Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp") / f"govcloud-ssh-{os.getuid()}"
+MAX_ANSWER = 64 << 20
+
+
+@dataclass(frozen=True)
+class Target:
+    """How to reach one host (its inventory's connection variables)."""
+
+    name: str
+    address: str
+    port: int = 22
+    user: str = ""
+    key_file: str = ""
+    ssh_common_args: list[str] = field(default_factory=list)
+    become: bool = True
+    python: str = "/usr/bin/python3"
+
+    def argv(self, persist: str) -> list[str]:
+        remote = f"{shlex.quote(self.python)} -I -S -c {shlex.quote(PROBE)}"
+        if self.become:
+            remote = f"sudo -n -- {remote}"
+        return ["ssh", "-o", "BatchMode=yes", "-o", "ControlMaster=auto", "-o", f"ControlPersist={persist}",
+                "-o", f"ControlPath={CONTROL_DIR}/%C", "-o", "ConnectTimeout=15", "-p", str(self.port),
+                *(["-i", self.key_file] if self.key_file else []), *(["-l", self.user] if self.user else []),
+                *self.ssh_common_args, self.address, remote]
+
+
+@dataclass
+class HostAnswer:
+    """What one host said: ``answer`` (the probe's JSON), or why there is none."""
+
+    answer: dict[str, Any] | None = None
+    unreachable: str = ""
+    error: str = ""
+    seconds: float = 0.0
+
+
+async def probe_one(target: Target, request: dict[str, Any], timeout: float, persist: str = "60s") -> HostAnswer:
+    t0 = time.monotonic()
+    CONTROL_DIR.mkdir(mode=0o700, exist_ok=True)
+    try:
+        proc = await asyncio.create_subprocess_exec(*target.argv(persist), stdin=asyncio.subprocess.PIPE,
+                                                    stdout=asyncio.subprocess.PIPE,
+                                                    stderr=asyncio.subprocess.PIPE, limit=MAX_ANSWER)
+    except OSError as exc:
+        return HostAnswer(error=f"could not start ssh: {exc.strerror or exc}")
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(json.dumps(request).encode() + b"\n"), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return HostAnswer(unreachable=f"no answer within {timeout:g} s", seconds=time.monotonic() - t0)
+    seconds = time.monotonic() - t0
+    last_err = next((ln for ln in reversed(err.decode("utf-8", "replace").splitlines()) if ln.strip()), "")
+    if proc.returncode == 255:
+        return HostAnswer(unreachable=f"ssh: {last_err or 'connection failed'}", seconds=seconds)
+    if proc.returncode != 0:
+        return HostAnswer(error=f"the probe exited {proc.returncode}: {last_err or 'no message'}", seconds=seconds)
+    lines = out.decode("utf-8", "replace").strip().splitlines()
+    try:
+        answer = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        return HostAnswer(error="the probe's answer is not JSON", seconds=seconds)
+    if not isinstance(answer, dict):
+        return HostAnswer(error="the probe's answer is not a JSON object", seconds=seconds)
+    return HostAnswer(answer=answer, seconds=seconds)
+
+
+async def probe_hosts(targets: list[Target], request_of: Callable[[Target], dict[str, Any]], *,
+                      concurrency: int = 20, timeout: float = 60.0,
+                      on_done: Callable[[str, HostAnswer], None] | None = None,
+                      persist: str = "60s") -> dict[str, HostAnswer]:
+    """Probe every target, ``concurrency`` at a time; each answer (or reason) by host name."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(t: Target) -> tuple[str, HostAnswer]:
+        async with gate:
+            got = await probe_one(t, request_of(t), timeout, persist)
+        if on_done is not None:
+            on_done(t.name, got)
+        return t.name, got
+
+    return dict(await asyncio.gather(*(one(t) for t in targets)))
