@@ -69,25 +69,55 @@ async def probe_one(target: Target, request: dict[str, Any], timeout: float, per
     except OSError as exc:
         return HostAnswer(error=f"could not start ssh: {exc.strerror or exc}")
     try:
-        out, err = await asyncio.wait_for(proc.communicate(json.dumps(request).encode() + b"\n"), timeout)
+        out, err = await asyncio.wait_for(_exchange(proc, json.dumps(request).encode() + b"\n"), timeout)
     except TimeoutError:
         proc.kill()
         await proc.wait()
         return HostAnswer(unreachable=f"no answer within {timeout:g} s", seconds=time.monotonic() - t0)
+    except _TooLarge:
+        proc.kill()
+        await proc.wait()
+        return HostAnswer(error=f"the probe's answer is larger than {MAX_ANSWER >> 20} MiB",
+                          seconds=time.monotonic() - t0)
     seconds = time.monotonic() - t0
     last_err = next((ln for ln in reversed(err.decode("utf-8", "replace").splitlines()) if ln.strip()), "")
     if proc.returncode == 255:
-        return HostAnswer(unreachable=f"ssh: {last_err or 'connection failed'}", seconds=seconds)
+        return HostAnswer(unreachable=last_err or "ssh: connection failed", seconds=seconds)
     if proc.returncode != 0:
         return HostAnswer(error=f"the probe exited {proc.returncode}: {last_err or 'no message'}", seconds=seconds)
     lines = out.decode("utf-8", "replace").strip().splitlines()
     try:
         answer = json.loads(lines[-1])
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, RecursionError):
         return HostAnswer(error="the probe's answer is not JSON", seconds=seconds)
     if not isinstance(answer, dict):
         return HostAnswer(error="the probe's answer is not a JSON object", seconds=seconds)
     return HostAnswer(answer=answer, seconds=seconds)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _exchange(proc: asyncio.subprocess.Process, data: bytes) -> tuple[bytes, bytes]:
+    """Send the request; read the answer (at most MAX_ANSWER bytes) and ssh's messages."""
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(data)
+    await proc.stdin.drain()
+    proc.stdin.close()
+
+    async def bounded(stream: asyncio.StreamReader) -> bytes:
+        chunks, size = [], 0
+        while chunk := await stream.read(1 << 16):
+            size += len(chunk)
+            if size > MAX_ANSWER:
+                raise _TooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    out, err = await asyncio.gather(bounded(proc.stdout), bounded(proc.stderr))
+    await proc.wait()
+    return out, err
 
 
 async def probe_hosts(targets: list[Target], request_of: Callable[[Target], dict[str, Any]], *,
