@@ -72,10 +72,13 @@ async def probe_one(target: Target, request: dict[str, Any], timeout: float, per
         out, err = await asyncio.wait_for(_exchange(proc, json.dumps(request).encode() + b"\n"), timeout)
     except TimeoutError:
         proc.kill()
+        # the connection's master (forked by this ssh) holds its pipes until the remote command ends
+        await _stop_master(target)
         await proc.wait()
         return HostAnswer(unreachable=f"no answer within {timeout:g} s", seconds=time.monotonic() - t0)
     except _TooLarge:
         proc.kill()
+        await _stop_master(target)
         await proc.wait()
         return HostAnswer(error=f"the probe's answer is larger than {MAX_ANSWER >> 20} MiB",
                           seconds=time.monotonic() - t0)
@@ -93,6 +96,15 @@ async def probe_one(target: Target, request: dict[str, Any], timeout: float, per
     if not isinstance(answer, dict):
         return HostAnswer(error="the probe's answer is not a JSON object", seconds=seconds)
     return HostAnswer(answer=answer, seconds=seconds)
+
+
+async def _stop_master(target: Target) -> None:
+    """`ssh -O exit` the target's ControlMaster (if there is one), ending the probe's session with it."""
+    argv = target.argv("no")
+    cmd = [*argv[:argv.index(target.address)], "-O", "exit", target.address]
+    proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.DEVNULL,
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    await proc.wait()
 
 
 class _TooLarge(Exception):
