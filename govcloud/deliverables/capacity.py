@@ -34,7 +34,7 @@ from .assets import VERDICT_ZH
 from .catalog import MapEntry
 from .model import BEIJING, DeliverableInputs, Document
 from .package import SOURCE_FLAGS, MissingInput
-from .workbook import Cell, Column, SheetSpec, document, flag, heading, item_name
+from .workbook import Cell, Chart, Column, SheetSpec, document, flag, heading, item_name
 
 NO_PROMETHEUS = "未提供监控数据"
 NO_DATA = "无监控数据"
@@ -125,7 +125,8 @@ def _comparison_sheet(inputs: DeliverableInputs, entry: MapEntry, dep: Deploymen
               f"按台账计数规则统计，与 govcloud check 相同；每台主机的增值服务以携带它的主机数计"),
              "余量 = 合同数量 − 已部署；使用率 = 已部署 ÷ 合同数量；存储 1 TB = 1024 GB；与合同不一致的数字以浅红色标出",
              "本报告部分由数据生成：容量规划结论由运维负责人填写（见“容量规划结论”表）")
-    return SheetSpec("容量对照", heading(inputs, entry, *notes), columns, tuple(rows))
+    usage_chart = Chart("bar", "已部署占合同数量的比例（100% 即与合同一致）", 1, (6,), "使用率", percent=True)
+    return SheetSpec("容量对照", heading(inputs, entry, *notes), columns, tuple(rows), charts=(usage_chart,))
 
 
 # --- 使用情况 (node exporter)
@@ -334,7 +335,9 @@ def _trend_sheet(inputs: DeliverableInputs, entry: MapEntry, results: list[ItemR
         rows.append((f"{a_day.year:04d}-{a_day.month:02d}", "预测（线性）", *vals, "最小二乘直线外推至合同期末"))
     note = ("节点监控所见的 vCPU（node_cpu_seconds_total 的 CPU 数）与内存（node_memory_MemTotal_bytes）按月统计"
             "（栈主机），线性外推至合同期末；" + "；".join(notes))
-    return SheetSpec("趋势与预测", heading(inputs, entry, note), columns, tuple(rows))
+    charts = (Chart("line", "vCPU：已部署、节点监控所见与线性预测（按月）", 1, (3,), "vCPU"),
+              Chart("line", "内存：已部署、节点监控所见与线性预测（按月）", 1, (4,), "GB"))
+    return SheetSpec("趋势与预测", heading(inputs, entry, note), columns, tuple(rows), charts=charts)
 
 
 # --- 容量规划结论

@@ -85,12 +85,26 @@ def flag(value: Any, when: bool) -> Any:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A native Excel chart drawn from the sheet's own cells (so figures and chart cannot disagree): one series
+    per column of ``series`` (1-based, its header the series name) over the rows, labelled by ``categories``."""
+
+    kind: Literal["bar", "line"]
+    title: str
+    categories: int
+    series: tuple[int, ...]
+    y_title: str = ""
+    percent: bool = False  # the values are shares: the axis reads 0%..
+
+
+@dataclass(frozen=True)
 class SheetSpec:
     name: str  # at most 31 characters, none of []:*?/\
     heading: tuple[str, ...]  # the title block, the document's name first
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]
     frozen_columns: int = 1  # columns kept in view when scrolling right (the host name)
+    charts: tuple[Chart, ...] = ()  # drawn below the table
 
     @property
     def header_row(self) -> int:
@@ -187,10 +201,31 @@ def _write_sheet(ws: Worksheet, spec: SheetSpec) -> None:
         ws.column_dimensions[get_column_letter(c)].width = max(MIN_WIDTH, min(MAX_WIDTH, w))
     ws.freeze_panes = f"{get_column_letter(spec.frozen_columns + 1)}{h + 1}"
     ws.auto_filter.ref = f"A{h}:{last}{h + max(1, len(spec.rows))}"
+    for i, chart in enumerate(spec.charts):
+        _add_chart(ws, spec, chart, f"A{h + len(spec.rows) + 3 + 18 * i}")
     ws.print_title_rows = f"{h}:{h}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _add_chart(ws: Worksheet, spec: SheetSpec, chart: Chart, anchor: str) -> None:
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.chart.data_source import AxDataSource, StrRef
+
+    h, last = spec.header_row, spec.header_row + len(spec.rows)
+    c = BarChart() if chart.kind == "bar" else LineChart()
+    c.title, c.y_axis.title = chart.title, chart.y_title or None
+    c.width, c.height = 24, 9
+    for col in chart.series:
+        c.add_data(Reference(ws, min_col=col, min_row=h, max_row=last), titles_from_data=True)
+    cats = Reference(ws, min_col=chart.categories, min_row=h + 1, max_row=last)
+    for series in c.series:  # the labels are text (items, months): a string reference, not openpyxl's numeric one
+        series.cat = AxDataSource(strRef=StrRef(f=str(cats)))
+    if chart.percent:
+        c.y_axis.number_format, c.y_axis.scaling.min = "0%", 0
+    c.y_axis.delete = c.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told
+    ws.add_chart(c, anchor)
 
 
 def _fixed_zip(data: bytes, core: bytes) -> bytes:

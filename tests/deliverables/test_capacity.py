@@ -351,3 +351,40 @@ def test_monthly_series_and_a_linear_forecast_from_the_node_exporter(lab_export:
     # least squares over term months 7, 8, 9 (2 → 4 → 4): slope 1, mean 10/3 at month 8: month 10 is 16/3
     assert [dec(forecast[m]["vCPU"]) for m in ("2026-04", "2026-05")] == [Decimal("5.33"), Decimal("6.33")]
     assert build(inputs).data == doc.data  # the same Prometheus, the same bytes
+
+
+def _chart_refs(doc: Document) -> list[tuple[str, list[str], list[str]]]:
+    """Each chart part of the xlsx: its title and the sheet ranges of its values and categories."""
+    import re
+    import zipfile
+
+    out = []
+    with zipfile.ZipFile(BytesIO(doc.data)) as z:
+        for name in sorted(n for n in z.namelist() if n.startswith("xl/charts/chart")):
+            xml = z.read(name).decode("utf-8")
+            title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml))  # the chart's title, then its axis title
+            vals = re.findall(r"<val><numRef><f>([^<]+)</f>", xml)
+            cats = re.findall(r"<cat><strRef><f>([^<]+)</f>", xml)
+            out.append((title, vals, cats))
+    return out
+
+
+def _cells(wb: Any, ref: str) -> list[Any]:
+    sheet, rng = ref.rsplit("!", 1)
+    ws = wb[sheet.strip("'")]
+    return [c.value for row in ws[rng.replace("$", "")] for c in row]
+
+
+def test_the_chart_draws_the_sheets_own_figures(lab_export: Path) -> None:
+    """Native Excel charts reference the 容量对照 cells: one bar per contracted item, its share deployed."""
+    inputs = inputs_of("lab", lab_export)
+    doc = build(inputs)
+    charts = _chart_refs(doc)
+    assert len(charts) == 1 and charts[0][0].startswith("已部署占合同数量的比例（100% 即与合同一致）")
+    _title, vals, cats = charts[0]
+    wb = openpyxl.load_workbook(BytesIO(doc.data))
+    rows = by_item(doc, inputs)
+    assert _cells(wb, cats[0]) == [r["合同项目"].value for r in rows.values()]
+    assert _cells(wb, vals[0]) == [r["使用率"].value for r in rows.values()]
+    assert len(_cells(wb, vals[0])) == len(inputs.contracted.items) if inputs.contracted else False
+    assert build(inputs).data == doc.data  # charts keep the workbook byte-identical
