@@ -116,3 +116,30 @@ def test_a_module_without_an_emulator_fails_its_task_and_nothing_unread_passes()
                       (m.apt_run, {"name": ["x"]})):
         res = run(args, ans)
         assert res.get("failed") and m.UNSUPPORTED in res["msg"], (run.__name__, res)
+
+
+def test_copy_agrees_with_the_module(tmp_path: Path) -> None:
+    """Content, mode and absence decide copy's answer, as ansible.builtin.copy decides in check mode."""
+    import hashlib
+
+    src = tmp_path / "src.xml"
+    src.write_text("<content/>\n")
+    cases = {"same": ("<content/>\n", "0644"), "content": ("<old/>\n", "0644"), "mode": ("<content/>\n", "0600"),
+             "absent": (None, None)}
+    tasks, stats = [], {}
+    for name, (content, mode) in cases.items():
+        dest = tmp_path / f"dest-{name}"
+        if content is not None:
+            dest.write_text(content)
+            dest.chmod(int(mode, 8))
+        tasks.append({"name": name, "ansible.builtin.copy": {"src": str(src), "dest": str(dest), "mode": "0644"}})
+        st = dest.stat() if dest.exists() else None
+        stats[str(dest)] = {"exists": False} if st is None else {
+            "exists": True, "type": "file", "mode": f"{st.st_mode & 0o7777:04o}",
+            "sha256": hashlib.sha256(dest.read_bytes()).hexdigest()}
+    real = _real_check_mode(tmp_path, tasks)
+    ans = m.Answer({"stat": stats}, [])
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()
+    mine = [bool(m.copy_run({"path": t["ansible.builtin.copy"]["dest"], "mode": "0644"}, digest, ans).get("changed"))
+            for t in tasks]
+    assert mine == [bool(r.get("changed")) for r in real] == [False, True, True, True]

@@ -12,6 +12,7 @@ The events have ansible-runner's shape, so the builder that turns a real run int
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
@@ -61,11 +62,12 @@ class Engine:
             hosts_all = self.plays.play_hosts(play)
             if host_name not in hosts_all:
                 continue
-            for step in [*self._expanded(play, host, hosts_all), *self.plays.handlers(play)]:
+            for step in [*self._expanded(play), *self.plays.handlers(play)]:
                 self._observe(step, host, hosts_all, req)
         return req.as_json()
 
-    def _expanded(self, play: Any, host: Any, hosts_all: list[str]) -> list[Step]:
+    def _expanded(self, play: Any) -> list[Step]:
+        """The play's tasks with each include_role's tasks in its place (as the strategy expands them)."""
         out = []
         for step in self.plays.steps(play):
             if step.task.action in ("ansible.builtin.include_role", "include_role"):
@@ -165,7 +167,7 @@ class Engine:
                                                                                  "ansible_facts": facts}))
                 run.stats["ok"] += 1
             notified: list[str] = []
-            for step in self._expanded(play, host, hosts_all):
+            for step in self._expanded(play):
                 if run.failed:
                     break
                 if short(step.task.action) == "meta":
@@ -327,11 +329,31 @@ class Engine:
                                                         for k, v in (ans.raw.get("facts") or {}).items()}}
         if action == "validate_argument_spec":
             return _validate_spec(args, variables, self.plays.templar(variables))
+        if action == "copy":
+            return self._copy(task, args, variables, ans)
         if action == "fetch":
             return {"changed": False, "msg": "reports are fetched by a harden run, not by the fast path"}
         if action == "include_tasks":
             return m._fail(f"{m.UNSUPPORTED}: a dynamic include_tasks ({args.get('file') or args})")
         return m._fail(f"{m.UNSUPPORTED}: the module {task.action}")
+
+    def _copy(self, task: Any, args: dict[str, Any], variables: dict[str, Any], ans: Any) -> dict[str, Any]:
+        """ansible.builtin.copy of a controller file (src): the destination's digest, mode and owner."""
+        from . import modules as m
+
+        src, dest = args.get("src"), args.get("dest")
+        if not isinstance(src, str) or not isinstance(dest, str) or args.get("content") is not None \
+                or src.endswith("/") or args.get("remote_src"):
+            return m._fail(f"{m.UNSUPPORTED}: copy arguments {sorted(k for k, v in args.items() if v is not None)}")
+        try:
+            path = self.plays.loader.path_dwim_relative_stack(list(variables.get("ansible_search_path") or []),
+                                                              "files", src)
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except Exception as exc:  # noqa: BLE001 - AnsibleFileNotFound or OSError: the module fails the same way
+            return m._fail(f"Could not find or access '{src}' on the Ansible Controller: {exc}")
+        entry = {"path": dest, "mode": args.get("mode"), "owner": args.get("owner"), "group": args.get("group")}
+        return m.copy_run(entry, hashlib.sha256(data).hexdigest(), ans)
 
     def _local_command(self, argv: Any, shell: bool) -> dict[str, Any]:
         """A task delegated to the controller runs there, as in a check-mode run (once per run)."""

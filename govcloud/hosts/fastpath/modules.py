@@ -158,6 +158,19 @@ def files_run(args: dict[str, Any], ans: Answer) -> dict[str, Any]:
             **({"msg": "would change " + ", ".join(changed)} if changed else {})}
 
 
+def copy_run(entry: dict[str, Any], sha256: str, ans: Answer) -> dict[str, Any]:
+    """ansible.builtin.copy (a controller file): the destination's content, and mode/owner/group when given."""
+    st = ans.stat(entry["path"])
+    if st is None:
+        return _unobserved(f"the file {entry['path']}")
+    same = bool(st.get("exists")) and st.get("type") == "file" and st.get("sha256") == sha256
+    for k in ("owner", "group"):
+        same = same and (entry.get(k) is None or str(st.get(k)) == str(entry[k]))
+    if entry.get("mode") is not None:
+        same = same and int(str(st.get("mode") or "0"), 8) == int(str(entry["mode"]), 8)
+    return {"changed": not same, "dest": entry["path"], **({} if same else {"msg": "would copy"})}
+
+
 # --- govcloud.hosts.units (modules/units.py: loaded, is-enabled, is-active per unit; daemon-reload)
 ENABLED = ("enabled", "enabled-runtime", "static", "alias", "generated")
 IS_ENABLED = (*ENABLED, "indirect")
