@@ -177,16 +177,16 @@ def shared(values: dict[str, Any]) -> dict[str, Any]:
 
 def _keep_compiled(env: Any) -> None:
     """Memoize ``env``'s compilation of template and expression sources (this environment only)."""
-    compiled: dict[tuple[str, str], Any] = {}
+    compiled: dict[tuple[Any, ...], Any] = {}
     from_string, compile_expression = env.from_string, env.compile_expression
 
     def cached(kind: str, compile_: Any) -> Any:
         def run(source: Any, *args: Any, **kwargs: Any) -> Any:
-            if args or kwargs or type(source) is not str and not isinstance(source, str):
+            if kwargs or not isinstance(source, str) or not all(isinstance(a, (bool, str, type(None))) for a in args):
                 return compile_(source, *args, **kwargs)
-            key = (kind, str(source))
+            key = (kind, str(source), *args)
             if key not in compiled:
-                compiled[key] = compile_(source)
+                compiled[key] = compile_(source, *args)
             return compiled[key]
         return run
 
