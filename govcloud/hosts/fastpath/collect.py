@@ -34,7 +34,7 @@ DEFAULT_TIMEOUT = 60.0
 
 @dataclass(frozen=True)
 class Figures:
-    """Where the time went (printed, and kept in the run dir for benchmarks/evidence.py)."""
+    """Where the time went, printed at the end of a run."""
 
     hosts: int
     load_s: float
