@@ -143,3 +143,44 @@ def test_copy_agrees_with_the_module(tmp_path: Path) -> None:
     mine = [bool(m.copy_run({"path": t["ansible.builtin.copy"]["dest"], "mode": "0644"}, digest, ans).get("changed"))
             for t in tasks]
     assert mine == [bool(r.get("changed")) for r in real] == [False, True, True, True]
+
+
+def test_stat_agrees_with_the_module_on_files_directories_and_links(tmp_path: Path) -> None:
+    """The probe's real answer for a file, a directory, a link to each, a dangling link and a missing path,
+    read by the emulator, gives the stat fields the real module gives (follow false, its default, and true)."""
+    import asyncio
+
+    from govcloud.hosts.fastpath.transport import Target, probe_hosts
+
+    (tmp_path / "file").write_text("x\n")
+    (tmp_path / "file").chmod(0o640)
+    (tmp_path / "dir").mkdir(mode=0o750)
+    (tmp_path / "to-file").symlink_to(tmp_path / "file")
+    (tmp_path / "to-dir").symlink_to(tmp_path / "dir")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    paths = [str(tmp_path / n) for n in ("file", "dir", "to-file", "to-dir", "dangling", "missing")]
+    local = Target(name="here", address="", local=True, python="/usr/bin/python3", become=False)
+    got = asyncio.run(probe_hosts([local], lambda t: {"stat": paths}))["here"]
+    assert got.answer is not None, got
+    ans = m.Answer(got.answer, [])
+    tasks = [{"name": f"{p} {follow}", "ansible.builtin.stat": {"path": p, "follow": follow}, "register": "r"}
+             for follow in (False, True) for p in paths]
+    real = _real_check_mode(tmp_path, tasks)
+    keys = ("exists", "isdir", "isreg", "islnk", "mode", "pw_name")
+    for task, res in zip(tasks, real, strict=True):
+        mine = m.stat_run(task["ansible.builtin.stat"], ans)["stat"]
+        theirs = res["stat"]
+        assert {k: mine[k] for k in keys if k in mine} == {k: theirs[k] for k in keys if k in mine}, task["name"]
+        assert set(mine) & set(keys) == set(theirs) & set(keys) - ({"pw_name"} if mine.get("islnk") else set()), \
+            task["name"]
+
+
+def test_user_reads_the_first_record_of_a_repeated_name() -> None:
+    """getent_passwd lists every record of a name given twice (as the probe and ansible.builtin.getent do);
+    the user module sees the first, as NSS returns it."""
+    passwd = {"daemon": [["x", "1", "1", "daemon", "/usr/sbin", "/usr/sbin/nologin"],
+                         ["x", "1", "1", "daemon", "/usr/sbin", "/bin/bash"]]}
+    shadow = {"daemon": [["!<hash>", "1"], ["<hash>", "1"]]}
+    ans = m.Answer({"getent": {"passwd": passwd, "shadow": shadow}}, [])
+    assert not m.user_run({"name": "daemon", "shell": "/usr/sbin/nologin", "password_lock": True}, ans)["changed"]
+    assert m.user_run({"name": "daemon", "shell": "/bin/bash"}, ans)["changed"]

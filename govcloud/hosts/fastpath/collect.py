@@ -28,7 +28,8 @@ from ..runner import EVIDENCE_PLAYBOOK, PLAYBOOKS_DIR, RunResult, group_vars_sou
 
 DEFAULT_CONCURRENCY = 20
 CONNECTION_VARS = ("ansible_host", "ansible_port", "ansible_user", "ansible_ssh_private_key_file",
-                   "ansible_ssh_common_args", "ansible_become", "ansible_python_interpreter")
+                   "ansible_ssh_common_args", "ansible_ssh_extra_args", "ansible_become", "ansible_become_user",
+                   "ansible_connection", "ansible_python_interpreter")
 DEFAULT_TIMEOUT = 60.0
 
 
@@ -58,8 +59,11 @@ def target_of(name: str, hv: dict[str, Any], templar: Any) -> Any:
         python = "/usr/bin/python3"
     return Target(name=name, address=str(hv.get("ansible_host") or name), port=int(hv.get("ansible_port") or 22),
                   user=str(hv.get("ansible_user") or ""), key_file=str(hv.get("ansible_ssh_private_key_file") or ""),
-                  ssh_common_args=shlex.split(str(hv.get("ansible_ssh_common_args") or "")),
-                  become=boolean(hv.get("ansible_become", True), strict=False), python=python)
+                  ssh_common_args=[*shlex.split(str(hv.get("ansible_ssh_common_args") or "")),
+                                   *shlex.split(str(hv.get("ansible_ssh_extra_args") or ""))],
+                  become=boolean(hv.get("ansible_become", True), strict=False),
+                  become_user=str(hv.get("ansible_become_user") or "root"), python=python,
+                  local=hv.get("ansible_connection") == "local")
 
 
 def verify_only(*, inventory: Path | None = None, stack: str | None = None, limit: str | None = None,

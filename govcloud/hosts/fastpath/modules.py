@@ -293,6 +293,12 @@ def getent_run(args: dict[str, Any], ans: Answer) -> dict[str, Any]:
     return _ok(ansible_facts={f"getent_{db}": data})
 
 
+def _record(db: dict[str, Any], key: str) -> list[str] | None:
+    """A key's fields; getent lists every record of a repeated key, NSS (and so the modules) reads the first."""
+    rec = db.get(key)
+    return rec[0] if rec and isinstance(rec[0], list) else rec
+
+
 # --- ansible.builtin.user (the shell and password_lock the roles set)
 def user_run(args: dict[str, Any], ans: Answer) -> dict[str, Any]:
     passwd, shadow = ans.getent("passwd"), ans.getent("shadow")
@@ -304,10 +310,10 @@ def user_run(args: dict[str, Any], ans: Answer) -> dict[str, Any]:
         return _fail(f"{UNSUPPORTED}: user arguments {sorted(args)}")
     if name not in passwd:
         return {"changed": True, "msg": f"would create user {name}"}
-    todo = []
-    if args.get("shell") and passwd[name][5] != args["shell"]:
-        todo.append(f"shell {passwd[name][5]} -> {args['shell']}")
-    if _bool(args.get("password_lock")) and not str((shadow.get(name) or [""])[0]).startswith("!"):
+    todo, shell = [], (_record(passwd, name) or [""] * 6)[5]
+    if args.get("shell") and shell != args["shell"]:
+        todo.append(f"shell {shell} -> {args['shell']}")
+    if _bool(args.get("password_lock")) and not str((_record(shadow, name) or [""])[0]).startswith("!"):
         todo.append("lock the password")
     return {"changed": bool(todo), "name": name, **({"msg": f"{name}: would set " + "; ".join(todo)} if todo else {})}
 
@@ -370,10 +376,16 @@ def stat_run(args: dict[str, Any], ans: Answer) -> dict[str, Any]:
     st = ans.stat(args.get("path"))
     if st is None:
         return _unobserved(f"the path {args.get('path')}")
+    link, follow = bool(st.get("link")), _bool(args.get("follow", False))
+    if link and not follow:
+        # the module lstat()s: a symlink is itself (mode 0777, neither file nor directory); its owner is not
+        # in the answer, so the owner fields are left out rather than guessed
+        return _ok(stat={"exists": True, "islnk": True, "isdir": False, "isreg": False, "mode": "0777",
+                         "path": args.get("path")})
     if not st.get("exists"):
         return _ok(stat={"exists": False})
     return _ok(stat={"exists": True, "isdir": st.get("type") == "directory", "isreg": st.get("type") == "file",
-                     "islnk": st.get("type") == "link", "mode": st.get("mode"), "uid": st.get("uid"),
+                     "islnk": False, "mode": st.get("mode"), "uid": st.get("uid"),
                      "gid": st.get("gid"), "pw_name": st.get("owner"), "gr_name": st.get("group"),
                      "size": st.get("size"), "path": args.get("path")})
 
