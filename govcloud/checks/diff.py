@@ -72,7 +72,8 @@ class ItemDiff:
 class DiffReport:
     source: str
     contract: str
-    on: date
+    stack: str  # the stack whose preview or export was priced (a deliverable refuses another stack's)
+    on: date  # the day whose contract prices the change: the preview's date
     steps: Mapping[str, int]
     items: tuple[ItemDiff, ...]
 
@@ -94,8 +95,8 @@ def _counted(rs: Iterable[StateResource], side: str) -> list[Resource]:
     return [as_resource(r, side) for r in rs if r.custom or r.type.startswith("govcloud:")]
 
 
-def diff_tallies(source: str, contract_number: str, contracted: Mapping[str, Any], on: date, before: Tally,
-                 after: Tally, steps: Mapping[str, int]) -> DiffReport:
+def diff_tallies(source: str, contract_number: str, stack: str, contracted: Mapping[str, Any], on: date,
+                 before: Tally, after: Tally, steps: Mapping[str, int]) -> DiffReport:
     items = []
     for item_id, li in contracted.items():
         b = before.total(item_id, "provision") or Decimal(0)
@@ -103,10 +104,11 @@ def diff_tallies(source: str, contract_number: str, contracted: Mapping[str, Any
         items.append(ItemDiff(item_id, li.name_zh, li.unit, li.quantity, b, a, monthly_cost(li, b),
                               monthly_cost(li, a), line_cost(li, b), line_cost(li, a),
                               before.total(item_id, "allocation"), after.total(item_id, "allocation")))
-    return DiffReport(source, contract_number, on, dict(steps), tuple(items))
+    return DiffReport(source, contract_number, stack, on, dict(steps), tuple(items))
 
 
-def from_preview(preview: Preview, contract_number: str, contracted: Mapping[str, Any], on: date) -> DiffReport:
+def from_preview(preview: Preview, contract_number: str, stack: str, contracted: Mapping[str, Any],
+                 on: date) -> DiffReport:
     """Before: every step's old state; after: every step's new state, deletions dropped. A proposed
     change is counted from the program's inputs; a refresh step's new state from its outputs, which
     are what the cloud holds now (the drift a ``pulumi refresh --preview-only`` finds)."""
@@ -116,7 +118,8 @@ def from_preview(preview: Preview, contract_number: str, contracted: Mapping[str
     after += [s.old for s in preview.steps if s.new is None and s.op == "same" and s.old is not None]
     refreshed = [s.new for s in preview.steps if s.new is not None and s.op == "refresh"]
     steps = Counter(s.op for s in preview.steps)
-    return diff_tallies(str(preview.source), contract_number, contracted, on, tally(_counted(before, "deployed")),
+    return diff_tallies(str(preview.source), contract_number, stack, contracted, on,
+                        tally(_counted(before, "deployed")),
                         tally(_counted(after, "declared") + _counted(refreshed, "deployed")), steps)
 
 
@@ -128,8 +131,8 @@ def _differs(declared: StateResource, deployed: StateResource) -> bool:
     return bool(out)
 
 
-def from_states(deployed: Deployment, declared: Deployment, contract_number: str, contracted: Mapping[str, Any],
-                on: date) -> DiffReport:
+def from_states(deployed: Deployment, declared: Deployment, contract_number: str, stack: str,
+                contracted: Mapping[str, Any], on: date) -> DiffReport:
     """The steps `pulumi preview` would take, computed offline: the program against an export."""
     dep = {r.urn: r for r in deployed.resources if r.custom or r.type.startswith("govcloud:")}
     dec = {r.urn: r for r in declared.resources if r.custom or r.type.startswith("govcloud:")}
@@ -143,13 +146,13 @@ def from_states(deployed: Deployment, declared: Deployment, contract_number: str
             steps["update"] += 1
         else:
             steps["same"] += 1
-    return diff_tallies(str(deployed.source), contract_number, contracted, on,
+    return diff_tallies(str(deployed.source), contract_number, stack, contracted, on,
                         tally(_counted(dep.values(), "deployed")), tally(_counted(dec.values(), "declared")), steps)
 
 
 def to_json(report: DiffReport) -> dict[str, Any]:
     out = {
-        "source": report.source, "contract": report.contract, "on": report.on.isoformat(),
+        "source": report.source, "contract": report.contract, "stack": report.stack, "on": report.on.isoformat(),
         "steps": dict(sorted(report.steps.items())), "needs_amendment": report.needs_amendment,
         "monthly_before": plain(report.total("monthly_before")), "monthly_after": plain(report.total("monthly_after")),
         "term_before": plain(report.total("term_before")), "term_after": plain(report.total("term_after")),
@@ -157,7 +160,8 @@ def to_json(report: DiffReport) -> dict[str, Any]:
                    "before": number(i.before), "after": number(i.after),
                    "monthly_before": plain(i.monthly_before), "monthly_after": plain(i.monthly_after),
                    "term_before": plain(i.term_before), "term_after": plain(i.term_after),
-                   "status_before": i.status_before, "status_after": i.status_after, "changed": i.changed}
+                   "status_before": i.status_before, "status_after": i.status_after, "changed": i.changed,
+                   "leaves_contract": i.leaves_contract}
                   for i in report.items],
     }
     check_output(out, SCHEMA)
@@ -167,7 +171,8 @@ def to_json(report: DiffReport) -> dict[str, Any]:
 def to_markdown(report: DiffReport) -> str:
     changed = [i for i in report.items if i.changed or i.leaves_contract]
     steps = ", ".join(f"{n} {op}" for op, n in sorted(report.steps.items()) if op != "same") or "no changes"
-    head = [f"### govcloud diff — contract {report.contract} on {report.on}", "", f"Steps: {steps}.", ""]
+    head = [f"### govcloud diff — contract {report.contract}, stack {report.stack}, on {report.on}", "",
+            f"Steps: {steps}.", ""]
     if not changed:
         return "\n".join(head + ["No contracted quantity changes."]) + "\n"
     if report.needs_amendment:

@@ -61,5 +61,5 @@ def run(args: argparse.Namespace) -> int:
                                                     f"--show-sames`): changeSummary counts {preview.unlisted_sames} "
                                                     f"unchanged resources the steps do not list, and the quantities "
                                                     f"before and after need them")
-    report = from_preview(preview, contract.number, contracted, on)
+    report = from_preview(preview, contract.number, args.stack, contracted, on)
     return emit(report, args.format)

@@ -81,7 +81,7 @@ def run_plan(args: argparse.Namespace) -> int:
         from govcloud.state.identity import stack_identity
 
         deployed = read_export(args.against, stack_identity(project_dir, args.stack))  # this stack's export only
-        diff = from_states(deployed, declared, contract.number, contracted, in_force.on)
+        diff = from_states(deployed, declared, contract.number, args.stack, contracted, in_force.on)
         return emit(diff, "json" if args.format == "json" else "markdown")
     report = build_report(run, contract, contracted)
     if args.outputs:

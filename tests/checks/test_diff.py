@@ -56,15 +56,18 @@ def test_a_change_over_the_contract_needs_an_amendment(prod_doc: dict, tmp_path:
     assert out.returncode == 2, out.stderr
     report = json.loads(out.stdout)
     assert report["needs_amendment"] is True
+    assert (report["contract"], report["stack"], report["on"]) == ("2025095", "prod", "2026-01-01")
     assert report["steps"]["update"] == 1
     vcpu = next(i for i in report["items"] if i["id"] == "vcpu")
     assert (vcpu["before"], vcpu["after"], vcpu["status_after"]) == ("1800", "2000", "over")
     assert (vcpu["monthly_before"], vcpu["monthly_after"]) == ("25200.00", "28000.00")  # 14 yuan per vCPU-month
     assert (vcpu["term_before"], vcpu["term_after"]) == ("302400.00", "336000.00")
     assert [i["id"] for i in report["items"] if i["changed"]] == ["vcpu"]
+    assert [i["id"] for i in report["items"] if i["leaves_contract"]] == ["vcpu"]
     assert report["term_before"] == "5983667.20"
     md = govcloud("diff", "--preview", str(preview), "--on", "2026-01-01")
     assert "needs a supplementary agreement" in md.stdout and "| `vcpu`" in md.stdout
+    assert "contract 2025095, stack prod, on 2026-01-01" in md.stdout
 
 
 def test_a_change_under_the_contract_is_reported(prod_doc: dict, tmp_path: Path) -> None:
@@ -73,7 +76,8 @@ def test_a_change_under_the_contract_is_reported(prod_doc: dict, tmp_path: Path)
     assert out.returncode == 2
     report = json.loads(out.stdout)
     assert report["needs_amendment"] is False
-    assert next(i for i in report["items"] if i["id"] == "vcpu")["status_after"] == "under"
+    vcpu = next(i for i in report["items"] if i["id"] == "vcpu")
+    assert (vcpu["status_after"], vcpu["leaves_contract"]) == ("under", True)
 
 
 def test_a_change_within_the_contract_passes(prod_doc: dict, tmp_path: Path) -> None:
@@ -83,7 +87,7 @@ def test_a_change_within_the_contract_passes(prod_doc: dict, tmp_path: Path) -> 
     preview = write(tmp_path, "preview.json", preview_from(prod_doc, {rule["urn"]: (rule, new)}))
     out = govcloud("diff", "--preview", str(preview), "--format", "json")
     assert out.returncode == 0, out.stderr
-    assert not any(i["changed"] for i in json.loads(out.stdout)["items"])
+    assert not any(i["changed"] or i["leaves_contract"] for i in json.loads(out.stdout)["items"])
 
 
 def test_a_malformed_preview_is_refused(tmp_path: Path) -> None:
@@ -100,7 +104,7 @@ def test_plan_against_an_export_computes_the_steps_offline(prod_doc: dict, tmp_p
     out = govcloud("plan", "--stack", "prod", "--against", str(export), "--format", "json")
     assert out.returncode == 0, out.stderr  # applying the program brings everything back within the contract
     report = json.loads(out.stdout)
-    assert report["steps"]["create"] == 1 and report["steps"]["update"] == 1
+    assert report["steps"]["create"] == 1 and report["steps"]["update"] == 1 and report["stack"] == "prod"
     vcpu = next(i for i in report["items"] if i["id"] == "vcpu")
     assert (vcpu["before"], vcpu["after"], vcpu["status_before"], vcpu["status_after"]) == ("1600", "1800", "under", "ok")
 

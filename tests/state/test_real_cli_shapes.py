@@ -261,7 +261,7 @@ def test_diff_prices_the_cli_preview() -> None:
     report = json.loads(out.stdout)
     assert report["steps"] == {"same": 42, "update": 3, "replace": 2, "create": 1, "delete": 1, "read": 1,
                                "discard": 1, "import": 1}
-    assert not report["needs_amendment"]
+    assert not report["needs_amendment"] and report["stack"] == "lab"
     changed = {i["id"]: (i["before"], i["after"], i["status_after"]) for i in report["items"] if i["changed"]}
     assert changed == {"vcpu": ("8", "12", "under"), "memory": ("16", "24", "under")}
 
