@@ -22,6 +22,13 @@ BOM = "\ufeff"
 def read_text(file: str | Path, limits: Limits) -> str:
     """The text of ``file``; ``InputError`` naming the file and what was expected otherwise."""
     path = Path(file)
+    return decode(path, read_bytes(path, limits))
+
+
+def read_bytes(file: str | Path, limits: Limits) -> bytes:
+    """The bytes of the regular file ``file``, no more than ``limits`` allow (checked before and after reading:
+    a file that grows while it is read is refused too)."""
+    path = Path(file)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -46,7 +53,7 @@ def read_text(file: str | Path, limits: Limits) -> str:
         os.close(fd)
     if (why := limits.too_large(len(raw))) is not None:  # it grew while being read
         raise InputError.one(path, "", why)
-    return decode(path, raw)
+    return raw
 
 
 def decode(path: Path, raw: bytes) -> str:
