@@ -32,11 +32,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b.add_argument("--out", type=Path, required=True, metavar="DIR", help="the package folder")
     b.add_argument("--evidence", type=Path, metavar="FILE", help="`govcloud harden` evidence of the stack's hosts")
     b.add_argument("--state", type=Path, metavar="EXPORT.json", help="`pulumi stack export` of the stack")
+    b.add_argument("--declared", type=Path, metavar="PLAN_EXPORT.json",
+                   help="what the program declares (`govcloud plan --export-state`): the capacity report compares it")
     b.add_argument("--sla-report", type=Path, metavar="FILE",
                    help="`govcloud sla report --format json` of the same month")
     b.add_argument("--incidents", type=Path, metavar="FILE", help="SLA incident records (schemas/sla-incidents)")
     b.add_argument("--changes", type=Path, metavar="FILE", help="SLA change records (schemas/sla-changes)")
     b.add_argument("--prometheus", metavar="URL", help="a Prometheus-compatible query endpoint (node exporter usage)")
+    b.add_argument("--previews", type=Path, action="append", default=[], metavar="FILE|DIR",
+                   help="`govcloud diff --format json` of the stack (repeatable; a folder: its *.json): the change "
+                        "documents list those dated in the period with their cost effect")
+    b.add_argument("--journals", type=Path, metavar="DIR",
+                   help="a folder of runbook run directories (e.g. runs/): the change documents list the runs of "
+                        "the period from their journals")
+    b.add_argument("--scans", type=Path, metavar="DIR",
+                   help="the folder the vuln_scan role fetches scan reports into (one folder per host, e.g. "
+                        "runs/vuln-scan): the security report's lynis index, OpenSCAP counts per profile and "
+                        "scan dates")
     b.add_argument("--phase", action="append", choices=PHASES, default=[], help="only these phases (repeatable)")
     b.add_argument("--only", action="append", default=[], metavar="ID", help="only these map ids (repeatable)")
     b.add_argument("--map", type=Path, metavar="FILE", help="the deliverables map (default deliverables/map.yaml)")
@@ -70,8 +82,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     contract, dmap = _map(args)
     inputs, sources = gather(contract, args.stack, args.period, evidence=args.evidence, state=args.state,
-                             sla_report=args.sla_report, incidents=args.incidents, changes=args.changes,
-                             prometheus=args.prometheus)
+                             declared=args.declared, sla_report=args.sla_report, incidents=args.incidents,
+                             changes=args.changes,
+                             prometheus=args.prometheus, previews=args.previews, journals=args.journals,
+                             scans=args.scans)
     built = build_all(dmap, inputs, only=args.only, phases=args.phase,
                       progress=lambda text: print(f"building {text}", file=sys.stderr))
     doc = manifest(dmap, inputs, built, sources)

@@ -2,16 +2,19 @@
 line item, and a forecast only where a series over months exists.
 
 * 容量对照 — per contracted line item (article 2, amendments applied on the period's last day): the contracted
-  quantity, what the stack's export deploys, counted by the ledger's table and judged by the ledger's one rule exactly
-  as ``govcloud check`` judges it (the checks' own ``Context.items`` with the export as both sides), the headroom and
-  the share used. Less than contracted is ``under`` (article 2: the provider owes it), more is ``over`` (articles 7,
-  77, 79: a supplementary agreement first).
+  quantity, what the program declares (``--declared``, as ``govcloud plan --export-state`` writes it) and what the
+  stack's export deploys, counted by the ledger's table and judged by the ledger's one rule exactly as ``govcloud
+  check`` judges them (the checks' own ``Context.items``), the headroom and each share of the contract, with a chart
+  of the shares drawn from those cells. Less than contracted is ``under`` (article 2: the provider owes it), more is
+  ``over`` (articles 7, 77, 79: a supplementary agreement first); deployed unlike declared is drift.
 * 使用情况 — with ``--prometheus``: per host of the stack, the node exporter's CPU, memory and filesystem use over
   the period, matched to the host by the ``instance`` label's address; without it the sheet says so and holds no
   figure.
-* 趋势与预测 — a linear forecast needs a series over months: with ``--prometheus``, the vCPU and memory the node
-  exporter saw at each month's end of the term; a single export is one point, and the sheet says there is no
-  forecast rather than drawing one.
+* 趋势与预测 — one row per month of the term: vCPU and memory contracted that month (amendments applied on its last
+  day), deployed (the export, in the period's month), seen by the node exporter and forecast. A linear forecast needs
+  a series over months: with ``--prometheus``, the vCPU and memory the node exporter saw in each month of the term, and
+  line charts of them against the contract; a single export is one point, and the sheet says there is no forecast
+  rather than drawing one.
 * 容量规划结论 — left empty for the operations lead (由运维负责人填写).
 """
 
@@ -26,7 +29,7 @@ from typing import Any
 from govcloud.checks.context import Context
 from govcloud.checks.quantities import ItemResult, count
 from govcloud.contract.model import LineItem
-from govcloud.ledger.judgement import Status
+from govcloud.ledger.judgement import Status, worst
 from govcloud.sla.prom import PromClient, window
 from govcloud.state.export import Deployment
 
@@ -37,6 +40,10 @@ from .package import SOURCE_FLAGS, MissingInput
 from .workbook import Cell, Chart, Column, SheetSpec, document, flag, heading, item_name
 
 NO_PROMETHEUS = "未提供监控数据"
+NOT_GIVEN = "未提供"
+#: deployed against declared (the ledger's deployment statuses), as the 声明与部署 column says it
+DEPLOYMENT_ZH = {Status.OK: "一致", Status.DRIFT: "不一致", Status.MISSING: "已声明未部署",
+                 Status.UNMANAGED: "已部署未声明", Status.UNVERIFIABLE: "未测"}
 NO_DATA = "无监控数据"
 SHARE = Decimal("0.000001")  # a share to 0.0001 %, enough for percent3 and stable across runs
 GIB = 1024 ** 3
@@ -57,10 +64,12 @@ def _contracted_items(inputs: DeliverableInputs) -> Mapping[str, LineItem]:
 
 
 def compare(inputs: DeliverableInputs, dep: Deployment) -> list[ItemResult]:
-    """``govcloud check``'s item results for the export against itself: the ledger's counting and verdict,
-    with no declared-vs-deployed difference (there is one state)."""
+    """``govcloud check``'s item results: the ledger's counting and verdicts of the declared state (``--declared``)
+    against the export; without it, the export against itself (one state: no declared-vs-deployed difference)."""
     t = count(dep, "deployed")
-    return Context(_contracted_items(inputs), dep, dep, t, t).items
+    if inputs.declared is None:
+        return Context(_contracted_items(inputs), dep, dep, t, t).items
+    return Context(_contracted_items(inputs), inputs.declared, dep, count(inputs.declared, "declared"), t).items
 
 
 def _kind(li_unit: str, *values: Decimal | None) -> str:
@@ -78,7 +87,8 @@ def _n(d: Decimal) -> str:
 
 
 def _verdict(r: ItemResult, deployed: Decimal) -> tuple[str, bool, str]:
-    """The verdict word, whether it is flagged, and what it means (the ledger's status, in the contract's terms)."""
+    """The contract's verdict word, whether it is flagged, and what it means (the ledger's statuses against the
+    contract, in its terms; deployed against declared is the 声明与部署 column's)."""
     unit = r.unit
     notes = []
     provided = r.provisioned if r.provisioned is not None else Decimal(0)
@@ -90,7 +100,7 @@ def _verdict(r: ItemResult, deployed: Decimal) -> tuple[str, bool, str]:
     if r.over_allocated and r.allocated is not None:
         notes.append(f"主机已分配 {_n(r.allocated)} {unit}，超出合同 {_n(r.allocated - r.contracted)} {unit}："
                      f"需签订补充协议（{AGREEMENT}）")
-    status = r.status
+    status = worst([r.provided, Status.OVER if r.over_allocated else Status.OK])
     if status is Status.OK and deployed != r.contracted:
         notes.append(f"已开通 {_n(provided)} {unit}，主机使用 {_n(deployed)} {unit}：余量可分配给新主机")
     return VERDICT_ZH.get(status, status.value), status is not Status.OK, "；".join(notes)
@@ -98,35 +108,54 @@ def _verdict(r: ItemResult, deployed: Decimal) -> tuple[str, bool, str]:
 
 def _comparison_sheet(inputs: DeliverableInputs, entry: MapEntry, dep: Deployment,
                       results: list[ItemResult]) -> SheetSpec:
-    columns = (Column("合同项目"), Column("单位"), Column("合同数量", "int"), Column("已部署", "int"),
-               Column("余量", "int"), Column("使用率", "percent3"), Column("已开通（配额、订阅）", "int"),
-               Column("主机已分配", "int"), Column("结论"), Column("说明", wrap=True), Column("条款"))
+    columns = (Column("合同项目"), Column("单位"), Column("合同数量", "int"), Column("已声明", "int"),
+               Column("已部署", "int"), Column("余量", "int"), Column("已声明占合同", "percent3"),
+               Column("已部署占合同", "percent3"), Column("已开通（配额、订阅）", "int"), Column("主机已分配", "int"),
+               Column("结论"), Column("声明与部署"), Column("说明", wrap=True), Column("条款"))
+    given = inputs.declared is not None
     rows = []
     for r in results:
         deployed = r.deployed if r.deployed is not None else Decimal(0)  # the ledger: nothing counted is zero
-        kind = _kind(r.unit, r.contracted, deployed, r.provisioned, r.allocated)
+        declared = r.declared if r.declared is not None else Decimal(0)
+        kind = _kind(r.unit, r.contracted, declared, deployed, r.provisioned, r.allocated)
         differs = deployed != r.contracted
         word, bad, note = _verdict(r, deployed)
+        if given and r.deployment is not Status.OK:
+            drift = (f"已声明 {_n(declared)} {r.unit}，已部署 {_n(deployed)} {r.unit}："
+                     f"部署与程序声明不一致（govcloud check 报告同一偏差）")
+            note = "；".join(n for n in (drift, note) if n)
         li = _contracted_items(inputs)[r.id]
         rows.append((item_name(inputs, r.id), li.unit_zh, Cell(r.contracted, kind=kind),
+                     Cell(declared, declared != r.contracted, kind) if given else Cell(NOT_GIVEN, True),
                      Cell(deployed, differs, kind), Cell(r.contracted - deployed, differs, kind),
+                     Cell(_share(declared, r.contracted), declared != r.contracted) if given else Cell(NOT_GIVEN, True),
                      Cell(_share(deployed, r.contracted), differs),
                      Cell(r.provisioned if r.provisioned is not None else "无", r.provided is not Status.OK, kind),
                      Cell(r.allocated, r.over_allocated, kind) if r.allocated is not None else "—",
-                     flag(word, bad), note, r.clause))
+                     flag(word, bad),
+                     flag(DEPLOYMENT_ZH.get(r.deployment, r.deployment.value), r.deployment is not Status.OK)
+                     if given else Cell(NOT_GIVEN, True),
+                     note, r.clause))
     if inputs.contracted is not None:
         c = inputs.contracted
         source = (f"合同数量：{c.on.isoformat()}（统计期间最后一日）生效的数量，"
                   f"{f'已适用补充协议 {len(c.amendments)} 份' if c.amendments else '无补充协议'}")
     else:
         source = "合同数量：合同第二条原文（未读取栈的补充协议设置）"
-    notes = (source,
+    d = inputs.declared
+    declared_note = (f"已声明：程序声明的状态 {d.source.name}（govcloud plan --export-state），按同一计数规则统计"
+                     if d is not None else
+                     f"已声明：{NOT_GIVEN}（给出 {SOURCE_FLAGS['stack-declared']}，即 govcloud plan --export-state "
+                     f"写出的程序声明状态）")
+    notes = (source, declared_note,
              (f"已部署：部署状态 {dep.source.name}（栈 {dep.stack or inputs.stack}，{dep.time or '时间未记录'}），"
               f"按台账计数规则统计，与 govcloud check 相同；每台主机的增值服务以携带它的主机数计"),
-             "余量 = 合同数量 − 已部署；使用率 = 已部署 ÷ 合同数量；存储 1 TB = 1024 GB；与合同不一致的数字以浅红色标出",
+             ("余量 = 合同数量 − 已部署；占合同 = 数量 ÷ 合同数量（100% 即与合同数量一致）；存储 1 TB = 1024 GB；"
+              "与合同不一致的数字以浅红色标出"),
              "本报告部分由数据生成：容量规划结论由运维负责人填写（见“容量规划结论”表）")
-    usage_chart = Chart("bar", "已部署占合同数量的比例（100% 即与合同一致）", 1, (6,), "使用率", percent=True)
-    return SheetSpec("容量对照", heading(inputs, entry, *notes), columns, tuple(rows), charts=(usage_chart,))
+    chart = Chart("bar", "已声明、已部署占合同数量的比例（100% 即与合同数量一致）", 1, (7, 8) if d is not None else (8,),
+                  "占合同数量", percent=True, horizontal=True)
+    return SheetSpec("容量对照", heading(inputs, entry, *notes), columns, tuple(rows), charts=(chart,))
 
 
 # --- 使用情况 (node exporter)
@@ -290,53 +319,75 @@ def linear(points: list[tuple[int, Decimal]]) -> tuple[Decimal, Decimal] | None:
     return my - b * mx, b
 
 
+def _month_label(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _contracted_on(inputs: DeliverableInputs, day: date) -> Mapping[str, LineItem]:
+    """The items in force on ``day`` (the stack's amendments applied) when gathered, else the contract's."""
+    if inputs.contracted is not None:
+        return inputs.contracted.amended.items_on(day)
+    return {li.id: li for li in inputs.contract.line_items}
+
+
+def _reach(inputs: DeliverableInputs, key: str, fit: tuple[Decimal, Decimal] | None) -> str:
+    """What the fit says of ``key`` (vcpu, memory): its monthly change and when it reaches the contracted quantity."""
+    if fit is None:
+        return f"{item_name(inputs, key)}：监控数据不足两个月，不作预测"
+    a, b = fit
+    li = _contracted_items(inputs).get(key)
+    reach = ""
+    if li is not None and b > 0:
+        x = (li.quantity - a) / b
+        reach = (f"，按此趋势在第 {int(x) + 1} 个月达到合同数量 {_n(li.quantity)}" if x >= 0
+                 else f"，已达到合同数量 {_n(li.quantity)}")
+    return f"{item_name(inputs, key)}：每月变化 {b.quantize(Decimal('0.01'))}{reach}"
+
+
 def _trend_sheet(inputs: DeliverableInputs, entry: MapEntry, results: list[ItemResult]) -> SheetSpec:
-    columns = (Column("月份"), Column("来源"), Column("vCPU", "int"), Column("内存(GB)", "decimal3"),
-               Column("说明", wrap=True))
+    """One row per month of the term: contracted, deployed (the period's month), seen and forecast vCPU and memory."""
+    keys = ("vcpu", "memory")
+    columns = (Column("月份"), Column("合同 vCPU", "int"), Column("已部署 vCPU", "int"), Column("监控所见 vCPU", "int"),
+               Column("预测 vCPU", "decimal2"), Column("合同内存(GB)", "decimal3"), Column("已部署内存(GB)", "decimal3"),
+               Column("监控所见内存(GB)", "decimal3"), Column("预测内存(GB)", "decimal2"), Column("说明", wrap=True))
     items = {r.id: r for r in results}
-    deployed = {k: (items[k].deployed if k in items and items[k].deployed is not None else None)
-                for k in ("vcpu", "memory")}
-    point = (inputs.period.label, f"部署状态 {inputs.export.source.name if inputs.export else ''}",
-             deployed["vcpu"], deployed["memory"], "统计期间末的已部署数量（容量对照）")
-    if inputs.prometheus is None:
-        note = ("单个部署状态只有一个时间点，无法做线性预测，本表不作预测；给出 "
-                f"{SOURCE_FLAGS['prometheus']} 可按月读取节点监控所见的 vCPU 与内存并据此预测")
-        return SheetSpec("趋势与预测", heading(inputs, entry, note), columns,
-                         (point, ("—", "预测", Cell("无", True), Cell("无", True), "只有一个时间点，不作预测")))
-    series = monthly_seen(inputs, PromClient(inputs.prometheus))
-    rows: list[tuple[Any, ...]] = [point]
-    for label, cores, mem in series:
-        rows.append((label, "节点监控（月内所见）", cores if cores is not None else Cell(NO_DATA, True),
-                     mem if mem is not None else Cell(NO_DATA, True), ""))
+    deployed = {k: items[k].deployed if k in items else None for k in keys}
     months = _months(inputs.contract.term.start, inputs.contract.term.end)
-    fits = {}
-    for key, col in (("vcpu", 1), ("memory", 2)):
-        pts = [(i, Decimal(s[col])) for i, s in enumerate(series) if s[col] is not None]
-        fits[key] = linear(pts)
-    notes = []
-    for key in ("vcpu", "memory"):
-        li = _contracted_items(inputs).get(key)
-        fit = fits[key]
-        if fit is None:
-            notes.append(f"{item_name(inputs, key)}：监控数据不足两个月，不作预测")
-            continue
-        a, b = fit
-        reach = ""
-        if li is not None and b > 0:
-            x = (li.quantity - a) / b
-            reach = (f"，按此趋势在第 {int(x) + 1} 个月达到合同数量 {_n(li.quantity)}" if x >= 0
-                     else f"，已达到合同数量 {_n(li.quantity)}")
-        notes.append(f"{item_name(inputs, key)}：每月变化 {b.quantize(Decimal('0.01'))}{reach}")
-    for i in range(len(series), len(months)):
-        a_day = months[i][0]
-        vals = [Cell((fits[k][0] + fits[k][1] * i).quantize(Decimal("0.01")), kind="decimal2") if fits[k]
-                else Cell("无", True)
-                for k in ("vcpu", "memory")]
-        rows.append((f"{a_day.year:04d}-{a_day.month:02d}", "预测（线性）", *vals, "最小二乘直线外推至合同期末"))
-    note = ("节点监控所见的 vCPU（node_cpu_seconds_total 的 CPU 数）与内存（node_memory_MemTotal_bytes）按月统计"
-            "（栈主机），线性外推至合同期末；" + "；".join(notes))
-    charts = (Chart("line", "vCPU：已部署、节点监控所见与线性预测（按月）", 1, (3,), "vCPU"),
-              Chart("line", "内存：已部署、节点监控所见与线性预测（按月）", 1, (4,), "GB"))
+    period_month = _month_label(inputs.period.end)
+    series = monthly_seen(inputs, PromClient(inputs.prometheus)) if inputs.prometheus is not None else []
+    fits = {k: linear([(i, Decimal(s[col])) for i, s in enumerate(series) if s[col] is not None])
+            for col, k in enumerate(keys, start=1)}
+    rows: list[tuple[Any, ...]] = []
+    for i, (first, after) in enumerate(months):
+        label = _month_label(first)
+        in_force = _contracted_on(inputs, date.fromordinal(after.toordinal() - 1))
+        seen = series[i][1:] if i < len(series) else (None, None)
+        says = []
+        if label == period_month:
+            says.append(f"已部署：统计期间末的部署状态 {inputs.export.source.name if inputs.export else ''}")
+        if inputs.prometheus is not None and i < len(series) and None in seen:
+            says.append(NO_DATA)
+        ahead = inputs.prometheus is not None and i >= len(series)
+        if ahead:
+            says.append("预测：最小二乘直线外推")
+        cells: list[Any] = []
+        for k, s in zip(keys, seen):
+            li = in_force.get(k)
+            fit = fits[k]
+            dep = deployed[k] if label == period_month else None
+            cells += [Cell(li.quantity, kind=_kind(li.unit, li.quantity)) if li is not None else None,
+                      Cell(dep, kind=_kind("", dep)) if dep is not None else None, s,
+                      (fit[0] + fit[1] * i).quantize(Decimal("0.01")) if ahead and fit is not None else None]
+        rows.append((label, *cells, flag("；".join(says), NO_DATA in says)))
+    if inputs.prometheus is None:
+        note = ("单个部署状态只有一个时间点，无法做线性预测，本表不作预测，也不画趋势图；给出 "
+                f"{SOURCE_FLAGS['prometheus']} 可按月读取节点监控所见的 vCPU 与内存并据此预测")
+        return SheetSpec("趋势与预测", heading(inputs, entry, note), columns, tuple(rows))
+    note = ("合同数量为每月最后一日生效的数量（已适用补充协议）；节点监控所见的 vCPU（node_cpu_seconds_total 的 CPU 数）"
+            "与内存（node_memory_MemTotal_bytes）按月统计（栈主机），线性外推至合同期末；"
+            + "；".join(_reach(inputs, k, fits[k]) for k in keys))
+    charts = (Chart("line", "vCPU：合同数量、已部署、节点监控所见与线性预测（按月）", 1, (2, 3, 4, 5), "vCPU"),
+              Chart("line", "内存：合同数量、已部署、节点监控所见与线性预测（按月）", 1, (6, 7, 8, 9), "GB"))
     return SheetSpec("趋势与预测", heading(inputs, entry, note), columns, tuple(rows), charts=charts)
 
 
@@ -358,5 +409,6 @@ def build(inputs: DeliverableInputs, entry: MapEntry) -> Document:
         raise MissingInput(f"the {entry.name_zh} needs the stack's deployed state: give "
                            f"{SOURCE_FLAGS['stack-export']} (`pulumi stack export`, or `govcloud plan --export-state`)")
     results = compare(inputs, inputs.export)
-    return document(inputs, entry, [_comparison_sheet(inputs, entry, inputs.export, results), _usage_sheet(inputs, entry), _trend_sheet(inputs, entry, results),
+    return document(inputs, entry, [_comparison_sheet(inputs, entry, inputs.export, results),
+                                    _usage_sheet(inputs, entry), _trend_sheet(inputs, entry, results),
                                     _conclusion_sheet(inputs, entry)])

@@ -6,17 +6,20 @@ Data: how many changes, approved or not (article 6's rule, owned by ``govcloud.s
 system; per change the maintenance time the SLA report took out of availability (its per-system ``excluded``
 stretches of reason ``maintenance`` inside the change's window), the downtime inside the window that counted, and
 the downtime of an outage begun in the window that ran on after it (the change's overrun, counted against
-availability); the amendments in force during the period. The change manager writes the assessment.
+availability); the amendments in force during the period; when given, the `govcloud diff` previews dated in the
+period with their monthly and term cost effect as diff priced them and its verdict (within the contract, or a
+supplementary agreement first: articles 7, 77, 79), and the runbook runs of the period from their journals (start,
+end, result, each step, the work order and approval they recorded). The change manager writes the assessment.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from govcloud.contract.amendments import Amendment
-from govcloud.contract.money import number
+from govcloud.contract.money import fmt_yuan, number
 from govcloud.ledger.day import Contracted
 from govcloud.sla.changes import Change
 from govcloud.sla.clock import local_iso
@@ -25,11 +28,13 @@ from govcloud.sla.records import instant_ms
 
 from .catalog import MapEntry
 from .change_request import approval_zh, minutes_text, period_changes, period_interval, require_changes, systems_zh
-from .model import DeliverableInputs, Document
-from .pdf import Cell, clause_zh, cover, document, for_person, para, section, table, when
+from .model import BEIJING, DeliverableInputs, Document
+from .package import SOURCE_FLAGS
+from .pdf import Cell, clause_zh, cover, document, esc, for_person, para, section, table, when
+from .previews import signed_yuan
 
 FIELD_ZH = {"quantity": "数量", "unit_price": "单价"}
-ASSESSMENT = "五、变更评估与改进（由变更经理填写）"
+ASSESSMENT = "七、变更评估与改进（由变更经理填写）"
 ASSESSMENT_PROMPTS = ("变更是否达到预期目标：", "变更过程中出现的问题及影响：", "改进措施与后续计划：")
 SIGNATURE = "变更经理签字：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
 
@@ -217,6 +222,72 @@ def _amendments(inputs: DeliverableInputs) -> str:
                    "note"))
 
 
+def _previews(inputs: DeliverableInputs) -> str:
+    """Per preview dated in the period: its totals and verdict, then the items it changes (as diff priced them)."""
+    pv = inputs.previews
+    if pv is None:
+        return para(f"未提供变更预览（{SOURCE_FLAGS['diff-previews']}，govcloud diff --format json）："
+                    "本节不列出变更预览及其费用影响。", "none")
+    listed = pv.dated(inputs.period.start, inputs.period.end)
+    others = len(pv.given) - len(listed)
+    later = para(f"另有 {others} 份预览的计价日不在本期，未列出。", "note") if others else ""
+    if not listed:
+        return para("本期无变更预览（按计价日）。", "none") + later
+    rows = [[Cell(p.path.name), Cell(p.on.isoformat(), wrap=False), p.steps_zh,
+             Cell(fmt_yuan(p.monthly_before), num=True), Cell(fmt_yuan(p.monthly_after), num=True),
+             Cell(signed_yuan(p.monthly_delta), num=True), Cell(signed_yuan(p.term_delta), num=True),
+             Cell(p.verdict_zh, bad=p.leaves_contract)] for p in listed]
+    parts = [table(["预览文件", "计价日", "资源步骤", "月费用\n变更前（元）", "月费用\n变更后（元）", "月费用\n增减（元）",
+                    "合同期费用\n增减（元）", "结论"], rows)]
+    for p in listed:
+        items = [[i.name_zh, Cell(f"{number(i.contracted)} {i.unit}", num=True), Cell(number(i.before), num=True),
+                  Cell(number(i.after), num=True), Cell(i.status_zh, bad=i.leaves_contract),
+                  Cell(fmt_yuan(i.monthly_after), num=True), Cell(signed_yuan(i.monthly_delta), num=True),
+                  Cell(signed_yuan(i.term_delta), num=True)] for i in p.touched]
+        parts.append(f"<h3>{esc(p.path.name)}（计价日 {p.on.isoformat()}）</h3>"
+                     + table(["服务项", "合同数量", "变更前", "变更后", "变更后状态", "月费用\n变更后（元）",
+                              "月费用\n增减（元）", "合同期费用\n增减（元）"], items,
+                             empty="本预览不改变任何合同服务项的数量。"))
+    return ("".join(parts) + later
+            + para("金额为 govcloud diff 按合同单价算出的月费用与合同期费用（元，精确到分），本报告照录未重新计算；"
+                   "各预览分别相对其计价时的部署，不相加。计价日为 diff 计价所用的日期（--on，默认为运行当日）。"
+                   "超出合同数量须先签订补充协议（第7、77、79条）；低于合同数量为乙方未足额提供（第2条）。", "note"))
+
+
+def _run_time(t: datetime | None) -> str:
+    return t.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") if t is not None else "—"
+
+
+def _runs(inputs: DeliverableInputs) -> str:
+    """Per run touching the period: runbook, system, start, end, result, steps; then each run's steps."""
+    runs = inputs.runs
+    if runs is None:
+        return para(f"未提供运维手册执行日志（{SOURCE_FLAGS['runbook-journals']}，如 runs/）：本节不列出运维手册执行记录。",
+                    "none")
+    listed = runs.touching(inputs.period.start, inputs.period.end)
+    if not listed:
+        return para(f"本期无运维手册执行记录（{runs.folder.name}/ 下运行 {len(runs.given)} 个，均不在本期）。", "none")
+    rows = [[Cell(r.name), r.runbook, r.system, Cell(_run_time(r.started)), Cell(_run_time(r.ended)),
+             Cell(r.result_zh, bad=r.went_wrong), Cell(f"{r.verified}/{len(r.steps)}", num=True),
+             Cell(str(r.attempts), num=True), r.work_order or "—", r.approval or "—"] for r in listed]
+    parts = [table(["运行目录", "运维手册", "系统", "开始", "结束", "结果", "已验证\n步骤", "尝试\n次数", "工单号",
+                    "批准/验收"], rows)]
+    for r in listed:
+        done = [s for s in r.steps if s.attempts or s.state != "pending"]
+        steps = [[Cell(str(r.steps.index(s) + 1), num=True), Cell(s.id, wrap=False), s.title,
+                  Cell(clause_zh(s.clause), wrap=False), Cell(s.state_zh, bad=s.state not in ("verified", "waiting")),
+                  Cell(_run_time(s.started)), Cell(_run_time(s.ended)), Cell(str(s.attempts), num=True)]
+                 for s in done]
+        rest = len(r.steps) - len(done)
+        parts.append(f"<h3>{esc(r.name)}：{esc(r.runbook)}（系统 {esc(r.system)}，栈 {esc(r.stack or '未指定')}）</h3>"
+                     + table(["序号", "步骤", "内容", "依据", "状态", "开始", "结束", "尝试\n次数"], steps,
+                             empty="日志无步骤记录。")
+                     + (para(f"其余 {rest} 步未开始。", "note") if rest else ""))
+    return ("".join(parts)
+            + para("时间均为北京时间，取自运行日志（开始：首次启动；结束：最后一条记录）。日志不记录启动人，执行人由运维负责人"
+                   "签字确认；“批准/验收”为步骤记录的审批（如退出时法院对导出数据的验收，第58条），未记录者为“—”。", "note"))
+
+
 def _assessment() -> str:
     return (para("本节由变更经理根据上述数据填写，签字后随报告提交。", "note")
             + "".join(for_person(p, height_mm=34) for p in ASSESSMENT_PROMPTS) + para(SIGNATURE))
@@ -231,17 +302,28 @@ def build(inputs: DeliverableInputs, entry: MapEntry) -> Document:
     n_amend = (sum(in_force(a, inputs, inputs.contracted.contract.term.end) for a in inputs.contracted.amendments)
                if inputs.contracted is not None else 0)
     systems = {s for c in changes for s in c.systems}
+    extra = []
+    if inputs.previews is not None:
+        listed = inputs.previews.dated(inputs.period.start, inputs.period.end)
+        over = sum(p.needs_amendment for p in listed)
+        extra.append(("变更预览", f"{len(listed)} 份" + (f"（须签订补充协议 {over} 份）" if over else "")))
+    if inputs.runs is not None:
+        runs = inputs.runs.touching(inputs.period.start, inputs.period.end)
+        wrong = sum(r.went_wrong for r in runs)
+        extra.append(("运维手册执行", f"{len(runs)} 次运行" + (f"（失败或受阻 {wrong} 次）" if wrong else "")))
     body = (cover(inputs, entry, [
                 ("文件性质", "部分由数据生成（变更评估与改进由变更经理填写）"),
                 ("本期变更", (f"{len(changes)} 项（批准成立 {len(changes) - refused} 项，不成立 {refused} 项），"
                               f"涉及 {len(systems)} 个系统")),
-                ("合同变更", f"生效的补充协议 {n_amend} 份" if n_amend else "本期无合同变更"),
+                ("合同变更", f"生效的补充协议 {n_amend} 份" if n_amend else "本期无合同变更"), *extra,
                 ("数据来源", (f"变更记录 {records.path.name}"
                               + ("；SLA 报告 " + inputs.sla_report["period"]["label"] if inputs.sla_report else "")))])
             + section("一、本期变更概况", _summary(inputs, changes, inputs.sla_report))
             + section("二、变更明细与审批（第6条）", _approvals(changes))
             + section("三、对可用性的影响（第6条）", _availability(inputs, changes))
             + section("四、合同变更（补充协议，第7、77、79条）", _amendments(inputs))
+            + section("五、变更预览与费用影响（govcloud diff，第7、77、79条）", _previews(inputs))
+            + section("六、运维手册执行记录", _runs(inputs))
             + '<div style="break-inside: avoid;">' + section(ASSESSMENT, _assessment()) + "</div>")
     return document(inputs, entry, body)
 

@@ -1,10 +1,14 @@
 """The inputs of an acceptance package, each read and checked once: a period inside the term (article 13), the
 stack's hosts, and, when given, harden evidence of those hosts, the stack's export and an SLA report of the same
-contract and month. A file of another contract, stack or month is refused naming the file and the field."""
+contract and month, `govcloud diff` previews and runbook journals of the same contract and stack, and the scan reports
+the vuln_scan role fetched from the stack's hosts. A file of another contract, stack or month (or a scan folder of
+another stack's host) is refused naming the file and the field."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govcloud.contract.model import Contract
 from govcloud.errors import GovcloudError, InputError
@@ -14,7 +18,12 @@ from govcloud.sla.clock import PeriodError, local_date, month, quarter, term
 
 from .model import DeliverableInputs, Period
 
+if TYPE_CHECKING:
+    from .previews import Previews
+    from .runs import Runs
+
 SLA_REPORT_SCHEMA = "sla-report.schema.json"
+SCANS_SOURCE = "vuln-scans"  # the map's name of --scans DIR (the manifest records the folder's digest)
 
 
 def period_of(text: str, contract: Contract) -> Period:
@@ -44,8 +53,10 @@ def _sla_report(path: Path, contract: Contract, period: Period) -> dict:  # type
 
 
 def gather(contract: Contract, stack: str, period_text: str, *, evidence: Path | None = None,
-           state: Path | None = None, sla_report: Path | None = None, incidents: Path | None = None,
-           changes: Path | None = None, prometheus: str | None = None) -> tuple[DeliverableInputs, dict[str, Path]]:
+           state: Path | None = None, declared: Path | None = None, sla_report: Path | None = None,
+           incidents: Path | None = None, changes: Path | None = None, prometheus: str | None = None,
+           previews: Sequence[Path] = (),
+           journals: Path | None = None, scans: Path | None = None) -> tuple[DeliverableInputs, dict[str, Path]]:
     """The checked inputs and the files they came from (the manifest records their digests)."""
     from govcloud.hosts.evidence import load_evidence
     from govcloud.hosts.inventory import load_stack_hosts, stack_outputs_file
@@ -80,6 +91,10 @@ def gather(contract: Contract, stack: str, period_text: str, *, evidence: Path |
     if state is not None:
         exp = read_export(state, stack_identity(PROJECT_ROOT, stack))
         sources["stack-export"] = state
+    dec = None
+    if declared is not None:  # the program's declared state, read as `govcloud check --declared` reads it
+        dec = read_export(declared, stack_identity(PROJECT_ROOT, stack))
+        sources["stack-declared"] = declared
     if sla_report is not None:
         rep = _sla_report(sla_report, contract, period)
         sources["sla-report"] = sla_report
@@ -90,4 +105,39 @@ def gather(contract: Contract, stack: str, period_text: str, *, evidence: Path |
     if changes is not None:
         chg = load_changes(changes)
         sources["sla-changes"] = changes
-    return DeliverableInputs(contract, stack, period, hosts, ev, exp, rep, in_force, inc, chg, prometheus), sources
+    pv, runs = _previews(previews, contract, stack, sources), _runs(journals, contract, stack, sources)
+    found = None
+    if scans is not None:  # the vuln_scan role's fetched reports, this stack's hosts only; one digest for the folder
+        from govcloud.hosts.scan_reports import load_scan_reports
+
+        found = load_scan_reports(scans, known={h.name for h in hosts}, known_from=f"stack {stack} ({outputs.name})")
+        sources[SCANS_SOURCE] = scans
+    return DeliverableInputs(contract, stack, period, hosts, ev, exp, rep, in_force, inc, chg, prometheus,
+                             previews=pv, runs=runs, scans=found, declared=dec), sources
+
+
+def _previews(paths: Sequence[Path], contract: Contract, stack: str, sources: dict[str, Path]) -> Previews | None:
+    """``govcloud diff --format json`` outputs of this contract and stack (files or folders); None when none given."""
+    from .previews import load_previews
+
+    if not paths:
+        return None
+    pv = load_previews(paths, contract.number, stack)
+    for p in pv.given:  # by file name (the manifest holds no folder paths), numbered when two share one
+        key = f"diff-preview {p.path.name}"
+        n = 2
+        while key in sources:
+            key, n = f"diff-preview {p.path.name} ({n})", n + 1
+        sources[key] = p.path
+    return pv
+
+
+def _runs(folder: Path | None, contract: Contract, stack: str, sources: dict[str, Path]) -> Runs | None:
+    """The runbook runs under ``folder`` (their journals), this stack's; None when no folder was given."""
+    from .runs import load_runs
+
+    if folder is None:
+        return None
+    runs = load_runs(folder, contract.number, stack)
+    sources.update({f"runbook-journal {r.name}": r.journal for r in runs.given})
+    return runs

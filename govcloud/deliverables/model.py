@@ -14,10 +14,14 @@ if TYPE_CHECKING:
     from govcloud.contract.model import Contract
     from govcloud.hosts.evidence import Evidence
     from govcloud.hosts.inventory import StackHost
+    from govcloud.hosts.scan_reports import ScanReports
     from govcloud.ledger.day import Contracted
     from govcloud.sla.changes import ChangeRecords
     from govcloud.sla.incidents import IncidentRecords
     from govcloud.state.export import Deployment
+
+    from .previews import Previews
+    from .runs import Runs
 
 BEIJING = timezone(timedelta(hours=8))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,6 +67,10 @@ class DeliverableInputs:
     incidents: IncidentRecords | None = None  # schemas/sla-incidents.schema.json
     changes: ChangeRecords | None = None  # schemas/sla-changes.schema.json
     prometheus: str | None = None  # a Prometheus-compatible query URL (node exporter usage)
+    previews: Previews | None = None  # `govcloud diff --format json` outputs (schemas/diff.schema.json)
+    runs: Runs | None = None  # runbook journals (RUN_DIR/journal.jsonl) under a folder
+    scans: ScanReports | None = None  # the vuln_scan role's fetched reports (<fetch dir>/<host>/), one folder
+    declared: Deployment | None = None  # what the program declares (`govcloud plan --export-state`)
 
     @property
     def generated(self) -> datetime:

@@ -31,8 +31,10 @@ KIND = "govcloud/deliverables-package"
 
 #: what each source of the map is called on the command line, for "needs --evidence FILE"
 SOURCE_FLAGS = {"evidence": "--evidence FILE", "stack-export": "--state EXPORT.json",
+                "stack-declared": "--declared PLAN_EXPORT.json",
                 "sla-report": "--sla-report FILE", "sla-incidents": "--incidents FILE", "sla-changes": "--changes FILE",
-                "prometheus": "--prometheus URL"}
+                "prometheus": "--prometheus URL", "diff-previews": "--previews FILE|DIR",
+                "runbook-journals": "--journals DIR", "vuln-scans": "--scans DIR"}
 
 
 class MissingInput(GovcloudError):
@@ -52,8 +54,10 @@ def sha256(data: bytes) -> str:
 
 def missing_sources(entry: MapEntry, inputs: DeliverableInputs) -> list[str]:
     """The map's sources of ``entry`` that ``inputs`` lacks (those a builder cannot do without)."""
-    given = {"evidence": inputs.evidence, "stack-export": inputs.export, "sla-report": inputs.sla_report,
-             "sla-incidents": inputs.incidents, "sla-changes": inputs.changes, "prometheus": inputs.prometheus}
+    given = {"evidence": inputs.evidence, "stack-export": inputs.export, "stack-declared": inputs.declared,
+             "sla-report": inputs.sla_report, "sla-incidents": inputs.incidents, "sla-changes": inputs.changes,
+             "prometheus": inputs.prometheus, "diff-previews": inputs.previews, "runbook-journals": inputs.runs,
+             "vuln-scans": inputs.scans}
     return [s for s in entry.sources if s in given and given[s] is None]
 
 
@@ -91,13 +95,16 @@ def build_all(dmap: DeliverablesMap, inputs: DeliverableInputs, *, only: Iterabl
 
 def manifest(dmap: DeliverablesMap, inputs: DeliverableInputs, built: list[Built],
              sources: dict[str, Path]) -> dict[str, Any]:
-    """The manifest document: the package's identity, its inputs' digests, each file and each gap."""
+    """The manifest document: the package's identity, its inputs' digests, each file and each gap. A folder input
+    (``--scans DIR``) has the digest its reader took of the files it read (each name and SHA-256, by name)."""
     p = inputs.period
+    folders = {inputs.scans.folder: inputs.scans.digest} if inputs.scans is not None else {}
     return {
         "kind": KIND, "version": 1, "contract": inputs.contract.number, "stack": inputs.stack,
         "period": {"label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat()},
         "generated": inputs.generated.isoformat(), "due": dmap.due.isoformat(), "due_clause": dmap.clause,
-        "inputs": [{"source": k, "file": v.name, "sha256": sha256(v.read_bytes())} for k, v in sorted(sources.items())],
+        "inputs": [{"source": k, "file": v.name, "sha256": folders[v] if v in folders else sha256(v.read_bytes())}
+                   for k, v in sorted(sources.items())],
         "documents": [{"id": b.entry.id, "name_zh": b.entry.name_zh, "phase": b.entry.phase,
                        "status": b.entry.status, "file": b.document.filename, "sha256": sha256(b.document.data),
                        "bytes": len(b.document.data), "media_type": b.document.media_type,

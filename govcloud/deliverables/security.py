@@ -4,10 +4,11 @@ holds, the contract's vulnerability scans (article 2, 主机漏洞扫描 "4次/�
 OpenSCAP waivers of ``playbooks/scan-waivers.yml``. The penetration test's findings (由检测机构填写) and the
 rectification plan are the person's: empty sections, the plan seeded with the failed controls.
 
-Only what the evidence records is reported: what it lacks (a lynis hardening index, OpenSCAP counts, dated scan
-reports) is said to be absent, never inferred from the control map or the role's defaults. The evidence's time is
-its ``generated_at`` (as the inspection table reads it); evidence taken outside the period is said so on the first
-page of the body.
+Only what the inputs record is reported. The lynis hardening index, the OpenSCAP counts per profile and the dated
+scans come from the scan reports the vuln_scan role fetched (``--scans DIR``, govcloud.hosts.scan_reports; the
+sections are in ``security_scans``); without them the report says they are absent and which flag gives them, never
+inferring them from the control map or the role's defaults. The evidence's time is its ``generated_at`` (as the
+inspection table reads it); evidence taken outside the period is said so on the first page of the body.
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ from typing import Any
 from govcloud.hosts.evidence import Evidence
 from govcloud.hosts.scan_waivers import DEFAULT_SCAN_WAIVERS, ScanWaivers, load_scan_waivers
 
+from . import security_scans as sc
 from .catalog import MapEntry
 from .inspection import FAILED, RESULT_ZH
 from .model import DeliverableInputs, Document
+from .package import SOURCE_FLAGS
 from .pdf import Cell, cover, date_zh, document, esc, para, period_zh, section, table, titled
 from .workbook import beijing, host_views, item_name, require_evidence
 
-VULN_SCAN_ITEM = "vuln_scan"  # contract line item 主机漏洞扫描 (article 2)
+VULN_SCAN_ITEM = sc.VULN_SCAN_ITEM  # contract line item 主机漏洞扫描 (article 2)
 OSCAP_CONTROL = "addon.vuln_scan.oscap"
 LYNIS_CONTROL = "8.1.4.4e"  # the control map's lynis scan (入侵防范 e)
 SCAN_CONTROLS = ("8.1.4.4e", "addon.vuln_scan.schedule", "addon.vuln_scan.reports", OSCAP_CONTROL)
@@ -179,27 +182,50 @@ def _control(h: dict[str, Any], cid: str) -> str:
     return RESULT_ZH.get(c["result"], c["result"]) if c is not None else ABSENT
 
 
-def _tools(inputs: DeliverableInputs, ev: Evidence) -> str:
+def _kinds(inputs: DeliverableInputs, ev: Evidence) -> dict[str, str]:
+    """Each host's kind for the waiver file (container or machine), from its evidence."""
+    return {h.name: sc.host_kind(ev.hosts.get(h.name)) for h in inputs.hosts}
+
+
+def _latest_cells(inputs: DeliverableInputs, name: str) -> tuple[str, str]:
+    """The hardening index and the OpenSCAP pass/fail per profile of the host's latest scan in the period."""
+    if inputs.scans is None:
+        return ABSENT, ABSENT
+    s = sc.latest_in(inputs.scans, name, inputs.period.start, inputs.period.end)
+    if s is None:
+        return "本期无扫描", "本期无扫描"
+    index = str(s.lynis.hardening_index) if s.lynis is not None and s.lynis.hardening_index is not None else "—"
+    oscap = "；".join(f"{r.profile} {r.count('pass')}/{r.count('fail')}" for r in s.oscap) or "未评估"
+    return f"{index}（{s.day.isoformat()}）", oscap
+
+
+def _tools(inputs: DeliverableInputs, ev: Evidence, waivers: ScanWaivers | None) -> str:
     rows = []
     for v in host_views(inputs):
         h = v.evidence
+        index, oscap_counts = _latest_cells(inputs, v.name)
         if h is None:
-            rows.append([Cell(v.name, wrap=False), Cell("无证据（未检测）", bad=True), "", "", "", ""])
+            rows.append([Cell(v.name, wrap=False), Cell("无证据（未检测）", bad=True), "", index, "", oscap_counts])
             continue
         lynis = (h.get("packages") or {}).get("lynis")
-        rows.append([Cell(v.name, wrap=False), lynis or ABSENT, _control(h, LYNIS_CONTROL), ABSENT,
-                     _control(h, OSCAP_CONTROL), ABSENT])
+        rows.append([Cell(v.name, wrap=False), lynis or ABSENT, _control(h, LYNIS_CONTROL), index,
+                     _control(h, OSCAP_CONTROL), oscap_counts])
+    head = table(["主机", "lynis\n版本", f"lynis 控制项\n{LYNIS_CONTROL}", "lynis\n加固指数",
+                  f"OpenSCAP 控制项\n{OSCAP_CONTROL}", "OpenSCAP 规则\n通过/不通过"], rows)
+    if inputs.scans is not None:
+        return section("三、lynis 与 OpenSCAP 检测数据", para(sc.profiles_note(inputs.scans)), head,
+                       *sc.readings(inputs, inputs.scans, scan_windows(inputs)[1], waivers, _kinds(inputs, ev), sized))
     oscap = {" ".join(h["controls"][OSCAP_CONTROL]["reason"].split())
              for h in ev.hosts.values() if OSCAP_CONTROL in h.get("controls", {})
              and h["controls"][OSCAP_CONTROL]["result"] != "pass"}
     notes = [para("lynis：证据未包含 lynis 的检测结果（加固指数 hardening index、警告数、建议数），只记录了 lynis 软件包版本和"
                   f"控制项 {LYNIS_CONTROL}（入侵防范 e）的执行结果；加固指数须从扫描报告另行取得。"),
              para("OpenSCAP：证据未包含 OpenSCAP 的评估结果（配置文件、通过/不通过规则数）"
-                  + (f"；控制项 {OSCAP_CONTROL} 的记录：{'；'.join(sorted(oscap))}" if oscap else "") + "。")]
-    return section("三、lynis 与 OpenSCAP 检测数据",
-                   table(["主机", "lynis\n版本", f"lynis 控制项\n{LYNIS_CONTROL}", "lynis\n加固指数",
-                          f"OpenSCAP 控制项\n{OSCAP_CONTROL}", "OpenSCAP 规则\n通过/不通过"], rows),
-                   *notes)
+                  + (f"；控制项 {OSCAP_CONTROL} 的记录：{'；'.join(sorted(oscap))}" if oscap else "") + "。"),
+             para(f"未给出扫描报告：以 {SOURCE_FLAGS['vuln-scans']} 给出 vuln_scan 角色取回的报告目录（如 runs/vuln-scan，"
+                  "每台主机一个目录）后，本节按扫描期列出各主机最近一次扫描的 lynis 加固指数与 OpenSCAP 各配置文件的结果、"
+                  "全体主机加固指数的最低/中位数/最高值和无扫描的主机，第四节列出本期每次扫描的日期。", "note")]
+    return section("三、lynis 与 OpenSCAP 检测数据", head, *notes)
 
 
 # ------------------------------------------------------------------------------------------------ scan schedule
@@ -236,71 +262,89 @@ def scan_windows(inputs: DeliverableInputs) -> tuple[int, tuple[ScanWindow, ...]
     return occasions, tuple(out)
 
 
-def recorded_scans(ev: Evidence) -> tuple[tuple[str, date], ...]:
-    """The dated vulnerability scans (host, day) the evidence records. Harden evidence version 2
-    (schemas/harden-evidence.schema.json) has no field for them: it records the schedule and report controls'
-    results, not the scans, so there are none to list. A later version's scan dates are read here."""
-    del ev
-    return ()
-
-
 def _scans(inputs: DeliverableInputs, ev: Evidence) -> str:
     p = inputs.period
     occasions, windows = scan_windows(inputs)
-    scans = recorded_scans(ev)
-    in_period = [s for s in scans if p.start <= s[1] <= p.end]
-    rows = []
-    for w in windows:
-        if w.end < p.start or w.start > p.end:
-            continue
-        done = sorted({d for _, d in scans if w.start <= d <= w.end})
-        if done:
-            verdict = Cell("满足（证据所示）")
-        elif w.end <= p.end:
-            verdict = Cell("未见扫描记录：不能证明满足合同频次", bad=True)
-        else:
-            verdict = Cell(f"该期未结束于本报告期间内（至 {w.end.isoformat()}）；截至本期末未见扫描记录")
-        rows.append([Cell(f"第{w.number}次", wrap=False), Cell(f"{w.start.isoformat()} 至 {w.end.isoformat()}", wrap=False),
-                     Cell("1", num=True), "、".join(d.isoformat() for d in done) or "无", verdict])
+    touching = [w for w in windows if not (w.end < p.start or w.start > p.end)]
+    scans = inputs.scans
+    if scans is not None:
+        rows = [sc.window_row(inputs, scans, w) for w in touching]
+        head = ["扫描", "期间", "计划日期\n（schedule.json）", "已扫描\n主机", "扫描日期", "结论"]
+    else:
+        rows = [[Cell(f"第{w.number}次", wrap=False), Cell(f"{w.start.isoformat()} 至 {w.end.isoformat()}", wrap=False),
+                 Cell("1", num=True), "无", _unknown_verdict(w, p.end)] for w in touching]
+        head = ["扫描", "期间", "应扫描\n次数", "证据所示扫描日期", "结论"]
     per_host = []
     for v in host_views(inputs):
         h = v.evidence
+        days = (sc.host_days(scans, v.name, p.start, p.end) if scans is not None else "") or "无"
         if h is None:
-            per_host.append([Cell(v.name, wrap=False), Cell("无证据（未检测）", bad=True), "", "", ""])
+            per_host.append([Cell(v.name, wrap=False), Cell("无证据（未检测）", bad=True), "", "", "", days])
             continue
         per_host.append([Cell(v.name, wrap=False), "是" if VULN_SCAN_ITEM in h.get("addons", ()) else "否",
-                         *(_control(h, cid) for cid in SCAN_CONTROLS[1:]),
-                         "、".join(d.isoformat() for host, d in scans if host == v.name) or "无"])
+                         *(_control(h, cid) for cid in SCAN_CONTROLS[1:]), days])
     basis = (f"合同第2条：{item_name(inputs, VULN_SCAN_ITEM)}“{occasions}次/年”。按合同服务期"
              f"（{inputs.contract.term.start.isoformat()} 起）均分为 {len(windows)} 期，每期应扫描 1 次。"
              if occasions else "合同未规定主机漏洞扫描次数。")
-    count = (f"本报告期间（{p.start.isoformat()} 至 {p.end.isoformat()}）证据所示的扫描：{len(in_period)} 次"
-             + ("" if scans else "。证据（harden evidence 第2版）不记录扫描及其日期，只记录扫描计划与报告收集控制项的执行结果，"
-                "因此无法由证据判定本期扫描次数是否达到合同频次；须以带日期的扫描报告为准") + "。")
+    if scans is not None:
+        count = [para(sc.count_text(inputs, scans))]
+        listed = ["<h3>本期各次扫描（按日期）</h3>", sc.every_scan(inputs, scans)]
+    else:
+        count = [para(f"本报告期间（{p.start.isoformat()} 至 {p.end.isoformat()}）证据所示的扫描：0 次。证据（harden evidence "
+                      "第2版）不记录扫描及其日期，只记录扫描计划与报告收集控制项的执行结果，因此无法由证据判定本期扫描次数是否达到"
+                      "合同频次；须以带日期的扫描报告为准。"),
+                 para(f"以 {SOURCE_FLAGS['vuln-scans']} 给出 vuln_scan 角色取回的扫描报告目录后，本节按扫描期判定每台应扫描的"
+                      "主机是否已扫描，并列出本期每次扫描的日期。", "note")]
+        listed = []
     return section("四、主机漏洞扫描计划与执行（入侵防范 e）",
-                   para(basis), para(count),
-                   table(["扫描", "期间", "应扫描\n次数", "证据所示扫描日期", "结论"], rows, empty="本期间不涉及扫描期。"),
+                   para(basis), *count,
+                   table(head, rows, empty="本期间不涉及扫描期。"), *listed,
                    "<h3>各主机扫描相关控制项</h3>",
                    table(["主机", "购买主机\n漏洞扫描", "扫描计划\naddon.vuln_scan.schedule",
                           "报告收集\naddon.vuln_scan.reports", "OpenSCAP\naddon.vuln_scan.oscap", "扫描日期"], per_host))
 
 
+def _unknown_verdict(w: ScanWindow, last: date) -> Cell:
+    """A window's verdict without scan reports: nothing shows a scan."""
+    if w.end <= last:
+        return Cell("未见扫描记录：不能证明满足合同频次", bad=True)
+    return Cell(f"该期未结束于本报告期间内（至 {w.end.isoformat()}）；截至本期末未见扫描记录")
+
+
 # ------------------------------------------------------------------------------------------------ waivers
-def _waivers(waivers: ScanWaivers | None, ev: Evidence, path: Path) -> str:
+def _waivers(inputs: DeliverableInputs, waivers: ScanWaivers | None, ev: Evidence, path: Path) -> str:
+    """Every waiver with its reason; with scan reports (``--scans``) also what it waived in the period's scans."""
     if waivers is None:
         return section("五、OpenSCAP 规则豁免", para(f"未提供豁免文件（{path.name} 不存在）：无已记录的豁免。"))
-    rows = [[Cell(w.rule), Cell("、".join(w.profiles)), Cell(" ".join(w.host_kinds)), Cell(w.control or "—"),
-             w.reason, Cell("未规定", wrap=False)] for w in waivers.waivers]
-    ran = any(h.get("controls", {}).get(OSCAP_CONTROL, {}).get("result") == "pass" for h in ev.hosts.values())
+    scans = inputs.scans
+    use = sc.waiver_use(inputs, scans, waivers, _kinds(inputs, ev)) if scans is not None else None
+    rows = []
+    for i, w in enumerate(waivers.waivers):
+        used = []
+        if use is not None:
+            n, hosts = use.get(i, (0, set()))
+            used = [Cell(f"{n} 次（{len(hosts)} 台主机）" if n else "未用到")]
+        rows.append([Cell(w.rule), Cell("、".join(w.profiles)), Cell(" ".join(w.host_kinds)), Cell(w.control or "—"),
+                     w.reason, *used, Cell("未规定", wrap=False)])
+    if scans is not None:
+        left = sc.unwaived(inputs, scans, waivers, _kinds(inputs, ev))
+        how = para("“本期豁免”为本报告期间各次扫描中该豁免所豁免的不通过规则结果数（主机数）；主机类型取自加固证据。"
+                   + (f"各主机本期最近一次扫描中未豁免的不通过规则共 {len(left)} 条，已列入第七节整改计划。" if left
+                      else "各主机本期最近一次扫描中没有未豁免的不通过规则。"), "note")
+        head, widths = ["规则", "配置文件", "主机类型", "关联控制项", "原因", "本期豁免", "有效期"], (19, 11, 10, 12, 32, 9, 7)
+    else:
+        ran = any(h.get("controls", {}).get(OSCAP_CONTROL, {}).get("result") == "pass" for h in ev.hosts.values())
+        how = para(f"本期证据中控制项 {OSCAP_CONTROL} 在任何主机上均未通过，证据中没有 OpenSCAP 的规则结果：以下豁免未用于本报告的"
+                   "任何结果，列出备查。" if not ran else "OpenSCAP 的不通过规则按下表豁免（规则结果见扫描报告）。", "note")
+        head, widths = ["规则", "配置文件", "主机类型", "关联控制项", "原因", "有效期"], (19, 12, 11, 15, 35, 8)
     return section(
         "五、OpenSCAP 规则豁免（playbooks/scan-waivers.yml）",
         para(f"共 {len(waivers.waivers)} 条豁免，适用内容：{waivers.content}。每条豁免说明该规则为何不通过以及为何可接受；"
              "未列入豁免的不通过规则计为未豁免（目标为 0）。"),
         para("有效期：豁免文件未规定有效期（schemas/scan-waivers.schema.json 无此字段），下表记为“未规定”；"
              "请在整改计划中确定复核日期。", "note"),
-        para(f"本期证据中控制项 {OSCAP_CONTROL} 在任何主机上均未通过，证据中没有 OpenSCAP 的规则结果：以下豁免未用于本报告的任何"
-             "结果，列出备查。" if not ran else "OpenSCAP 的不通过规则按下表豁免（规则结果见扫描报告）。", "note"),
-        sized(table(["规则", "配置文件", "主机类型", "关联控制项", "原因", "有效期"], rows), (19, 12, 11, 15, 35, 8)),
+        how,
+        sized(table(head, rows), widths),
     )
 
 
@@ -334,9 +378,13 @@ def _pentest() -> str:
     )
 
 
-def _plan(ev: Evidence) -> str:
+def _plan(inputs: DeliverableInputs, ev: Evidence, waivers: ScanWaivers | None) -> str:
     failed = [[Cell(f"控制项检测：{host}", bad=True), Cell(f"{cid} 不通过：{reason}", bad=True), "", "", "", ""]
               for host in sorted(ev.hosts) for cid, _item, reason in ev.failed_controls(host)]
+    if inputs.scans is not None:  # the failing OpenSCAP rules without a waiver, each host's latest scan
+        failed += [[Cell(f"OpenSCAP 扫描：{profile}", bad=True), Cell(f"规则 {rule} 不通过（未豁免）：{'、'.join(hosts)}",
+                                                                    bad=True), "", "", "", ""]
+                   for profile, rule, hosts in sc.unwaived(inputs, inputs.scans, waivers, _kinds(inputs, ev))]
     head, widths = ["问题来源", "问题", "整改措施", "责任人", "计划完成日期", "状态"], (16, 30, 22, 10, 12, 10)
     seeded = (para("以下已列出本期检测中不通过的控制项，整改措施、责任人与日期由乙方填写；渗透测试发现的问题请续填。", "note")
               + sized(table(head, failed), widths)) if failed else para(
@@ -346,8 +394,8 @@ def _plan(ev: Evidence) -> str:
 
 # ------------------------------------------------------------------------------------------------ the document
 def build(inputs: DeliverableInputs, entry: MapEntry, *, scan_waivers: Path = DEFAULT_SCAN_WAIVERS) -> Document:
-    """The security test report of ``inputs.period`` from the harden evidence (refused without it) and the scan
-    waivers file (optional)."""
+    """The security test report of ``inputs.period`` from the harden evidence (refused without it), the scan
+    waivers file (optional) and the scan reports (``inputs.scans``, optional)."""
     ev = require_evidence(inputs, entry)
     waivers = _load_waivers(scan_waivers)
     title = titled(entry, inputs.period)
@@ -355,7 +403,11 @@ def build(inputs: DeliverableInputs, entry: MapEntry, *, scan_waivers: Path = DE
         ("检测期间", period_zh(inputs.period)),
         ("文件性质", "部分由数据生成：检测结果来自加固证据；渗透测试结果与整改计划由人工填写"),
         ("证据", f"{ev.path.name}，采集于 {date_zh(_taken(ev))}"),
+        ("扫描报告", f"{inputs.scans.folder.name}：{len(inputs.scans.hosts)} 台主机，"
+                 f"{sum(len(h.scans) for h in inputs.scans.hosts.values())} 次扫描" if inputs.scans is not None
+         else f"未给出（{SOURCE_FLAGS['vuln-scans']}）"),
     ])
-    body = "".join([STYLE, front, _summary(inputs, ev), _families(inputs, ev), _tools(inputs, ev), _scans(inputs, ev),
-                    _waivers(waivers, ev, scan_waivers), _pentest(), _plan(ev)])
+    body = "".join([STYLE, front, _summary(inputs, ev), _families(inputs, ev), _tools(inputs, ev, waivers),
+                    _scans(inputs, ev), _waivers(inputs, waivers, ev, scan_waivers), _pentest(),
+                    _plan(inputs, ev, waivers)])
     return document(inputs, entry, body, title=title)

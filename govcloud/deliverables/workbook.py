@@ -4,7 +4,9 @@ the three builders share.
 ``write_workbook`` turns sheet specs into xlsx bytes: a title block (the document, the contract, its parties 甲方/乙方,
 the period and the date), a header row frozen below it with an autofilter, per column a kind with its number format
 (money ``#,##0.00`` exact to the fen, ``0.000%``, integers, dates), widths that fit Chinese text (a CJK character
-counts two), and a light red fill on flagged cells (below the contract, failed, not measured). The bytes depend on
+counts two), a light red fill on flagged cells (below the contract, failed, not measured), native charts drawn from
+the sheet's own cells, and a print setup a person can use (landscape, one page wide, the header row on every page, rows
+as tall as their wrapped text, the print area the table and its charts). The bytes depend on
 the sheets and ``generated`` only: fixed workbook properties and fixed zip entry times, so the same inputs give the
 same SHA-256 (article 15's package records it).
 """
@@ -12,6 +14,7 @@ same SHA-256 (article 15's package records it).
 from __future__ import annotations
 
 import io
+import math
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -55,6 +58,9 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 HEADER_ALIGN = Alignment(wrap_text=True, horizontal="center", vertical="center")
 MIN_WIDTH, MAX_WIDTH = 6, 60
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+ROW_POINTS = 15  # a default row's height
+MAX_ROW_POINTS = 409  # Excel's tallest row
+ROW_CM = ROW_POINTS * 2.54 / 72  # where a chart below the table ends
 CORE_XML = "docProps/core.xml"
 FEN = Decimal("0.01")
 BAD_SHEET_CHARS = set("[]:*?/\\")
@@ -95,6 +101,11 @@ class Chart:
     series: tuple[int, ...]
     y_title: str = ""
     percent: bool = False  # the values are shares: the axis reads 0%..
+    horizontal: bool = False  # bars run across, the first row on top: long labels (item names) read level
+
+    def height_cm(self, rows: int) -> float:
+        """Tall enough for every bar of a horizontal chart and its label (0.3 cm a bar), else 9 cm."""
+        return max(9.0, 3 + 0.3 * rows * len(self.series)) if self.horizontal else 9.0
 
 
 @dataclass(frozen=True)
@@ -186,6 +197,7 @@ def _write_sheet(ws: Worksheet, spec: SheetSpec) -> None:
         cell = ws.cell(h, c, col.header)
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGN
     styles = _Styles()
+    wrapped: list[tuple[int, int, str]] = []  # (row, column, text) of wrapped text cells
     for r, row in enumerate(spec.rows, start=h + 1):
         if len(row) != ncols:
             raise ValueError(f"sheet {spec.name}: row {r} has {len(row)} values for {ncols} columns")
@@ -195,18 +207,45 @@ def _write_sheet(ws: Worksheet, spec: SheetSpec) -> None:
             cell = ws.cell(r, c, _excel(value, kind))
             fmt = "General" if isinstance(value, str) or kind == "text" else NUMBER_FORMATS[kind]
             styles.apply(cell, fmt, flagged, col.wrap)
+            if col.wrap and isinstance(value, str) and len(value) > MAX_WIDTH // 4:
+                wrapped.append((r, c, value))
             if widths[c - 1] < MAX_WIDTH:
                 widths[c - 1] = max(widths[c - 1], display_width(_text(value, kind)) + 2)
+    widths = [max(MIN_WIDTH, min(MAX_WIDTH, w)) for w in widths]
     for c, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = max(MIN_WIDTH, min(MAX_WIDTH, w))
+        ws.column_dimensions[get_column_letter(c)].width = w
+    for r, line in enumerate(spec.heading[1:], start=2):  # a note wider than the table wraps in its merged row
+        if ncols > 1 and _lines(line, sum(widths)) > 1:
+            ws.cell(r, 1).alignment = WRAP
+            ws.row_dimensions[r].height = ROW_POINTS * _lines(line, sum(widths))
+    tallest: dict[int, int] = {}
+    for r, c, text in wrapped:  # neither Excel nor LibreOffice fits a row to its wrapped text on opening the file
+        tallest[r] = max(tallest.get(r, 1), _lines(text, widths[c - 1]))
+    for r, lines in tallest.items():
+        if lines > 1:
+            ws.row_dimensions[r].height = min(MAX_ROW_POINTS, ROW_POINTS * lines)
     ws.freeze_panes = f"{get_column_letter(spec.frozen_columns + 1)}{h + 1}"
-    ws.auto_filter.ref = f"A{h}:{last}{h + max(1, len(spec.rows))}"
-    for i, chart in enumerate(spec.charts):
-        _add_chart(ws, spec, chart, f"A{h + len(spec.rows) + 3 + 18 * i}")
-    ws.print_title_rows = f"{h}:{h}"
+    end = h + max(1, len(spec.rows))
+    ws.auto_filter.ref = f"A{h}:{last}{end}"
+    at = end + 3
+    for chart in spec.charts:  # below the table, one under the other
+        _add_chart(ws, spec, chart, f"A{at}")
+        at += math.ceil(chart.height_cm(len(spec.rows)) / ROW_CM) + 2
+        end = at - 1
+    ws.print_area = f"A1:{last}{end}"  # the table and its charts: nothing else widens the printed page
+    ws.print_title_rows = f"{h}:{h}"  # the frozen header row on every printed page
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _lines(text: str, width: float) -> int:
+    """The lines ``text`` takes wrapped in ``width`` columns, its own breaks kept: one where it fits as the widths were
+    made (2 spare), else a tenth more than it fills (fonts differ)."""
+    def one(part: int) -> int:
+        return 1 if part <= width - 2 else math.ceil(part * 1.1 / width)
+
+    return sum(one(display_width(part)) for part in text.split("\n"))
 
 
 def _add_chart(ws: Worksheet, spec: SheetSpec, chart: Chart, anchor: str) -> None:
@@ -216,12 +255,18 @@ def _add_chart(ws: Worksheet, spec: SheetSpec, chart: Chart, anchor: str) -> Non
     h, last = spec.header_row, spec.header_row + len(spec.rows)
     c = BarChart() if chart.kind == "bar" else LineChart()
     c.title, c.y_axis.title = chart.title, chart.y_title or None
-    c.width, c.height = 24, 9
+    c.width, c.height = 24, chart.height_cm(len(spec.rows))
+    if chart.horizontal:
+        c.type = "bar"
+        c.x_axis.scaling.orientation, c.y_axis.crosses = "maxMin", "max"  # first row on top, values along the bottom
+        c.x_axis.tickLblSkip = 1  # every item named
     for col in chart.series:
         c.add_data(Reference(ws, min_col=col, min_row=h, max_row=last), titles_from_data=True)
     cats = Reference(ws, min_col=chart.categories, min_row=h + 1, max_row=last)
     for series in c.series:  # the labels are text (items, months): a string reference, not openpyxl's numeric one
         series.cat = AxDataSource(strRef=StrRef(f=str(cats)))
+        if chart.kind == "line":  # monthly points: each one marked (a month alone still shows), straight lines
+            series.marker.symbol, series.smooth = "circle", False
     if chart.percent:
         c.y_axis.number_format, c.y_axis.scaling.min = "0%", 0
     c.y_axis.delete = c.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told

@@ -1,7 +1,9 @@
 """The capacity report (容量管理报告) from the real prod and lab exports that `govcloud plan --export-state` writes,
-opened again with openpyxl and compared with the ledger's own counts; a drifted export (a lowered quota, an instance
-gone) and an amendment show the difference highlighted; no figure is invented without monitoring; the same inputs
-give the same bytes; a missing export is refused naming the option; the CLI builds it."""
+opened again with openpyxl and compared with the ledger's own counts and with `govcloud check`'s JSON; a drifted
+export (a lowered quota, an instance gone) and an amendment show the difference highlighted; no figure is invented
+without monitoring or the declared state; the charts (read from the xlsx's chart parts) draw the sheets' own cells,
+which hold the contract's figures; the same inputs give the same bytes; a missing export is refused naming the option;
+the CLI builds it."""
 
 from __future__ import annotations
 
@@ -69,9 +71,9 @@ def lab_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def inputs_of(stack: str, export: Path, period: str = "2026-03") -> DeliverableInputs:
+def inputs_of(stack: str, export: Path, period: str = "2026-03", declared: Path | None = None) -> DeliverableInputs:
     """The inputs as `govcloud deliverables build` gathers them (the stack's amendments, on the period's last day)."""
-    return gather(CONTRACT, stack, period, state=export)[0]
+    return gather(CONTRACT, stack, period, state=export, declared=declared)[0]
 
 
 def build(inputs: DeliverableInputs) -> Document:
@@ -99,7 +101,7 @@ def ledger_figures(export: Path) -> dict[str, tuple[Decimal | None, Decimal | No
 
 
 def test_prod_is_sized_to_the_contract_and_every_figure_is_the_ledgers(prod_export: Path) -> None:
-    inputs = inputs_of("prod", prod_export)
+    inputs = inputs_of("prod", prod_export, declared=prod_export)  # the program's plan export, deployed as declared
     rows = by_item(build(inputs), inputs)
     figures = ledger_figures(prod_export)
     contract = {li.id: li for li in CONTRACT.line_items}
@@ -114,10 +116,11 @@ def test_prod_is_sized_to_the_contract_and_every_figure_is_the_ledgers(prod_expo
         assert dec(row["已部署"]) == deployed, item
         assert dec(row["已开通（配额、订阅）"]) == provisioned, item
         assert (row["主机已分配"].value == "—") if allocated is None else (dec(row["主机已分配"]) == allocated), item
-        assert dec(row["余量"]) == 0 and dec(row["使用率"]) == 1, item
-        assert row["结论"].value == "一致", item
+        assert dec(row["已声明"]) == contract[item].quantity, item
+        assert dec(row["余量"]) == 0 and dec(row["已部署占合同"]) == 1 == dec(row["已声明占合同"]), item
+        assert row["结论"].value == "一致" and row["声明与部署"].value == "一致", item
         assert not any(flagged(c) for c in row.values()), item
-    assert rows["vcpu"]["使用率"].number_format == "0.000%"
+    assert rows["vcpu"]["已部署占合同"].number_format == "0.000%"
     assert rows["storage_standard"]["合同数量"].number_format == "#,##0.000"
 
 
@@ -131,8 +134,9 @@ def test_lab_figures_are_the_ledgers_and_shortfalls_are_highlighted(lab_export: 
         quantity = inputs.contracted.items[item].quantity
         assert dec(row["已部署"]) == deployed, item
         assert dec(row["余量"]) == quantity - deployed, item
-        assert abs(dec(row["使用率"]) - deployed / quantity) < Decimal("0.000001"), item
+        assert abs(dec(row["已部署占合同"]) - deployed / quantity) < Decimal("0.000001"), item
         assert flagged(row["已部署"]) == (deployed != quantity), item
+        assert row["已声明"].value == row["声明与部署"].value == "未提供" and flagged(row["已声明"]), item
     assert any(flagged(r["已部署"]) for r in rows.values())  # the lab is far smaller than the contract
 
 
@@ -172,8 +176,32 @@ def test_more_than_the_contract_needs_a_supplementary_agreement(prod_export: Pat
     v = by_item(build(inputs), inputs)["vcpu"]
     assert v["结论"].value == "高于合同" and flagged(v["结论"])
     assert dec(v["已部署"]) == 2000 and dec(v["余量"]) == -200
-    assert abs(dec(v["使用率"]) - Decimal(2000) / 1800) < Decimal("0.000001")
+    assert abs(dec(v["已部署占合同"]) - Decimal(2000) / 1800) < Decimal("0.000001")
     assert "补充协议" in v["说明"].value and "第七、七十七、七十九条" in v["说明"].value
+
+
+def test_declared_against_deployed_is_govcloud_checks_judgement(prod_export: Path, tmp_path: Path) -> None:
+    """The program's plan export as declared, the drifted export as deployed: the workbook's declared and deployed
+    figures are those `govcloud check --format json` reports for the same files and day, item by item."""
+    drifted = _drifted(prod_export, tmp_path, 1600, drop_instance=True)
+    inputs = inputs_of("prod", drifted, declared=prod_export)
+    rows = by_item(build(inputs), inputs)
+    report = tmp_path / "check.json"
+    r = subprocess.run([sys.executable, "-m", "govcloud.cli", "check", "--stack", "prod", "--state", str(drifted),
+                        "--declared", str(prod_export), "--on", "2026-03-31", "--format", "json", "--output",
+                        str(report)], cwd=ROOT, capture_output=True, text=True, check=False, timeout=300)
+    assert r.returncode == 2, r.stderr  # findings: the drift and the shortfall
+    items = {i["id"]: i for i in json.loads(report.read_text(encoding="utf-8"))["items"]}
+    assert list(items) == list(rows)
+    for item, row in rows.items():
+        assert dec(row["已声明"]) == Decimal(items[item]["declared"] or 0), item
+        assert dec(row["已部署"]) == Decimal(items[item]["deployed"] or 0), item
+        drift = "drift" in items[item]["statuses"]
+        assert (row["声明与部署"].value == "不一致") == drift == flagged(row["声明与部署"]), item
+    v = rows["vcpu"]
+    assert dec(v["已声明"]) == 1800 and dec(v["已部署"]) == 1600 and v["声明与部署"].value == "不一致"
+    assert v["结论"].value == "低于合同" and "部署与程序声明不一致" in v["说明"].value
+    assert rows["memory"]["声明与部署"].value == "一致"
 
 
 def test_an_amendment_in_force_on_the_periods_last_day_sets_the_contracted_quantity(prod_export: Path,
@@ -202,9 +230,13 @@ def test_without_monitoring_no_usage_figure_and_no_forecast_is_invented(prod_exp
     trend = workbook(doc)["趋势与预测"]
     text = " ".join(str(c.value) for row in trend.iter_rows() for c in row if c.value is not None)
     assert "只有一个时间点" in text and "不作预测" in text
-    rows = records(trend)
-    assert [r["来源"].value for r in rows] == ["部署状态 prod.json", "预测"]
-    assert rows[0]["vCPU"].value == 1800 and rows[1]["vCPU"].value == "无"
+    rows = {r["月份"].value: r for r in records(trend)}
+    assert list(rows) == [f"2025-{m:02d}" for m in range(6, 13)] + [f"2026-{m:02d}" for m in range(1, 6)]  # the term
+    assert all(dec(r["合同 vCPU"]) == 1800 and dec(r["合同内存(GB)"]) == 4000 for r in rows.values())
+    assert rows["2026-03"]["已部署 vCPU"].value == 1800 and dec(rows["2026-03"]["已部署内存(GB)"]) == 4000
+    figures = ("已部署 vCPU", "监控所见 vCPU", "预测 vCPU", "已部署内存(GB)", "监控所见内存(GB)", "预测内存(GB)")
+    assert all(r[k].value is None for m, r in rows.items() for k in figures if m != "2026-03" or "已部署" not in k)
+    assert [c["kind"] for c in _charts(doc)] == ["barChart"]  # 容量对照's only: no trend drawn from one point
 
 
 def test_the_conclusions_are_left_for_the_operations_lead(prod_export: Path) -> None:
@@ -231,14 +263,26 @@ def test_the_cli_builds_it(prod_export: Path, tmp_path: Path) -> None:
     out = tmp_path / "pkg"
     r = subprocess.run([sys.executable, "-m", "govcloud.cli", "deliverables", "build", "--stack", "prod",
                         "--period", "2026-03", "--out", str(out), "--state", str(prod_export),
-                        "--only", "capacity-report"], cwd=ROOT, capture_output=True, text=True, check=False,
-                       timeout=300)
+                        "--declared", str(prod_export), "--only", "capacity-report"], cwd=ROOT, capture_output=True,
+                       text=True, check=False, timeout=300)
     assert r.returncode == 0, r.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [d["id"] for d in manifest["documents"]] == ["capacity-report"]
+    assert {i["source"] for i in manifest["inputs"]} >= {"stack-export", "stack-declared"}
     data = (out / "北京市政务云平台容量管理报告-2026-03.xlsx").read_bytes()
     assert manifest["documents"][0]["sha256"] == hashlib.sha256(data).hexdigest()
-    assert data == build(inputs_of("prod", prod_export)).data
+    assert data == build(inputs_of("prod", prod_export, declared=prod_export)).data
+
+
+def test_a_declared_state_of_another_stack_is_refused_naming_the_file(prod_export: Path, lab_export: Path,
+                                                                      tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "govcloud.cli", "deliverables", "build", "--stack", "prod",
+                        "--period", "2026-03", "--out", str(tmp_path / "pkg"), "--state", str(prod_export),
+                        "--declared", str(lab_export), "--only", "capacity-report"], cwd=ROOT, capture_output=True,
+                       text=True, check=False, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert str(lab_export) in r.stderr and "lab" in r.stderr, r.stderr
+    assert not (tmp_path / "pkg").exists()
 
 
 # --- 使用情况 and 趋势与预测 from a real Prometheus, node-exporter-like series backfilled with promtool
@@ -340,51 +384,106 @@ def test_usage_per_host_from_the_node_exporter(lab_export: Path, node_prom) -> N
 def test_monthly_series_and_a_linear_forecast_from_the_node_exporter(lab_export: Path, node_prom) -> None:  # type: ignore[no-untyped-def]
     inputs = replace(inputs_of("lab", lab_export), prometheus=node_prom.url)
     doc = build(inputs)
-    rows = records(workbook(doc)["趋势与预测"])
-    seen = {r["月份"].value: r for r in rows if r["来源"].value == "节点监控（月内所见）"}
-    assert list(seen) == [f"2025-{m:02d}" for m in range(6, 13)] + ["2026-01", "2026-02", "2026-03"]
-    assert seen["2025-12"]["vCPU"].value == "无监控数据"  # before monitoring: no figure
-    assert [seen[m]["vCPU"].value for m in ("2026-01", "2026-02", "2026-03")] == [2, 4, 4]
-    assert [dec(seen[m]["内存(GB)"]) for m in ("2026-01", "2026-02", "2026-03")] == [4, 8, 8]
-    forecast = {r["月份"].value: r for r in rows if r["来源"].value == "预测（线性）"}
-    assert list(forecast) == ["2026-04", "2026-05"]  # to the term's end
+    rows = {r["月份"].value: r for r in records(workbook(doc)["趋势与预测"])}
+    assert list(rows) == [f"2025-{m:02d}" for m in range(6, 13)] + [f"2026-{m:02d}" for m in range(1, 6)]
+    dec_row = rows["2025-12"]  # before monitoring: no figure, said so
+    assert dec_row["监控所见 vCPU"].value is None and dec_row["说明"].value == "无监控数据" and flagged(dec_row["说明"])
+    assert [rows[m]["监控所见 vCPU"].value for m in ("2026-01", "2026-02", "2026-03")] == [2, 4, 4]
+    assert [dec(rows[m]["监控所见内存(GB)"]) for m in ("2026-01", "2026-02", "2026-03")] == [4, 8, 8]
+    forecast = [m for m, r in rows.items() if r["预测 vCPU"].value is not None]
+    assert forecast == ["2026-04", "2026-05"]  # after the period, to the term's end
     # least squares over term months 7, 8, 9 (2 → 4 → 4): slope 1, mean 10/3 at month 8: month 10 is 16/3
-    assert [dec(forecast[m]["vCPU"]) for m in ("2026-04", "2026-05")] == [Decimal("5.33"), Decimal("6.33")]
+    assert [dec(rows[m]["预测 vCPU"]) for m in forecast] == [Decimal("5.33"), Decimal("6.33")]
+    assert all(rows[m]["监控所见 vCPU"].value is None for m in forecast)
+    assert inputs.contracted is not None
+    assert all(dec(r["合同 vCPU"]) == inputs.contracted.items["vcpu"].quantity for r in rows.values())
     assert build(inputs).data == doc.data  # the same Prometheus, the same bytes
 
 
-def _chart_refs(doc: Document) -> list[tuple[str, list[str], list[str]]]:
-    """Each chart part of the xlsx: its title and the sheet ranges of its values and categories."""
+def _charts(doc: Document) -> list[dict[str, Any]]:
+    """Each chart part of the xlsx (openpyxl does not read charts back): its kind, title, and per series the sheet
+    ranges of its name, categories and values."""
     import re
     import zipfile
 
     out = []
     with zipfile.ZipFile(BytesIO(doc.data)) as z:
-        for name in sorted(n for n in z.namelist() if n.startswith("xl/charts/chart")):
+        for name in sorted(n for n in z.namelist() if re.fullmatch(r"xl/charts/chart[0-9]+\.xml", n)):
             xml = z.read(name).decode("utf-8")
-            title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml))  # the chart's title, then its axis title
-            vals = re.findall(r"<val><numRef><f>([^<]+)</f>", xml)
-            cats = re.findall(r"<cat><strRef><f>([^<]+)</f>", xml)
-            out.append((title, vals, cats))
+            out.append({"kind": re.search(r"<(barChart|lineChart)>", xml).group(1),  # type: ignore[union-attr]
+                        "title": re.search(r"<a:t>([^<]*)</a:t>", xml).group(1),  # type: ignore[union-attr]
+                        "names": re.findall(r"<ser>.*?<tx><strRef><f>([^<]+)</f>", xml),
+                        "cats": re.findall(r"<cat><strRef><f>([^<]+)</f>", xml),
+                        "vals": re.findall(r"<val><numRef><f>([^<]+)</f>", xml)})
     return out
 
 
 def _cells(wb: Any, ref: str) -> list[Any]:
+    """The values of a chart's range (``'容量对照'!$G$12:$G$30``), as openpyxl reads the sheet."""
     sheet, rng = ref.rsplit("!", 1)
-    ws = wb[sheet.strip("'")]
-    return [c.value for row in ws[rng.replace("$", "")] for c in row]
+    cells = wb[sheet.strip("'")][rng.replace("$", "")]
+    return [c.value for row in (cells if isinstance(cells, tuple) else ((cells,),)) for c in row]
 
 
-def test_the_chart_draws_the_sheets_own_figures(lab_export: Path) -> None:
-    """Native Excel charts reference the 容量对照 cells: one bar per contracted item, its share deployed."""
-    inputs = inputs_of("lab", lab_export)
+def _numbers(values: list[Any]) -> list[Decimal | None]:
+    return [None if v is None else Decimal(str(v)) for v in values]
+
+
+def test_the_bar_chart_draws_declared_and_deployed_against_the_contract(prod_export: Path, tmp_path: Path) -> None:
+    """One native bar chart on 容量对照: per contracted item, what the program declares and what is deployed as shares of
+    the contract; its ranges hold the ledger's counts over the contract's quantities, item by item."""
+    drifted = _drifted(prod_export, tmp_path, 1600, drop_instance=True)
+    inputs = inputs_of("prod", drifted, declared=prod_export)
     doc = build(inputs)
-    charts = _chart_refs(doc)
-    assert len(charts) == 1 and charts[0][0].startswith("已部署占合同数量的比例（100% 即与合同一致）")
-    _title, vals, cats = charts[0]
+    (chart,) = _charts(doc)
+    assert chart["kind"] == "barChart" and chart["title"] == "已声明、已部署占合同数量的比例（100% 即与合同数量一致）"
+    assert all(ref.startswith("'容量对照'!") for key in ("names", "cats", "vals") for ref in chart[key])
     wb = openpyxl.load_workbook(BytesIO(doc.data))
-    rows = by_item(doc, inputs)
-    assert _cells(wb, cats[0]) == [r["合同项目"].value for r in rows.values()]
-    assert _cells(wb, vals[0]) == [r["使用率"].value for r in rows.values()]
-    assert len(_cells(wb, vals[0])) == len(inputs.contracted.items) if inputs.contracted else False
-    assert build(inputs).data == doc.data  # charts keep the workbook byte-identical
+    assert [v for ref in chart["names"] for v in _cells(wb, ref)] == ["已声明占合同", "已部署占合同"]
+    items = [li for li in CONTRACT.line_items]  # no amendment in force: the contract's own items, in its order
+    assert _cells(wb, chart["cats"][0]) == _cells(wb, chart["cats"][1]) == [capacity.item_name(inputs, li.id)
+                                                                           for li in items]
+    declared, deployed = ledger_figures(prod_export), ledger_figures(drifted)
+    for ref, figures in zip(chart["vals"], (declared, deployed)):
+        got = [Decimal(str(v)) for v in _cells(wb, ref)]
+        want = [(figures.get(li.id, (None,))[0] or Decimal(0)) / li.quantity for li in items]
+        assert all(abs(g - w) < Decimal("0.000001") for g, w in zip(got, want, strict=True)), ref
+    vcpu = [li.id for li in items].index("vcpu")
+    assert _cells(wb, chart["vals"][0])[vcpu] == 1
+    assert abs(Decimal(str(_cells(wb, chart["vals"][1])[vcpu])) - Decimal(1600) / 1800) < Decimal("0.000001")
+    assert build(inputs).data == doc.data  # the chart keeps the workbook byte-identical
+
+
+def test_without_the_declared_state_the_chart_draws_only_what_is_deployed(lab_export: Path) -> None:
+    doc = build(inputs_of("lab", lab_export))
+    (chart,) = _charts(doc)
+    wb = openpyxl.load_workbook(BytesIO(doc.data))
+    assert [v for ref in chart["names"] for v in _cells(wb, ref)] == ["已部署占合同"]
+    ws = workbook(doc)["容量对照"]
+    assert any("已声明：未提供（给出 --declared PLAN_EXPORT.json" in str(ws.cell(r, 1).value)
+               for r in range(1, header_row(ws)))
+
+
+def test_line_charts_draw_contracted_deployed_seen_and_forecast(lab_export: Path, node_prom: Any) -> None:
+    """With monitoring, 趋势与预测 has a line chart each for vCPU and memory over the term's months: the contract,
+    the export's point, what the node exporter saw and the forecast, from the sheet's own cells."""
+    inputs = replace(inputs_of("lab", lab_export), prometheus=node_prom.url)
+    doc = build(inputs)
+    bar, cpu, mem = _charts(doc)
+    assert bar["kind"] == "barChart" and cpu["kind"] == mem["kind"] == "lineChart"
+    assert cpu["title"].startswith("vCPU：") and mem["title"].startswith("内存：")
+    wb = openpyxl.load_workbook(BytesIO(doc.data))
+    months = [f"2025-{m:02d}" for m in range(6, 13)] + [f"2026-{m:02d}" for m in range(1, 6)]
+    assert inputs.contracted is not None
+    for chart, key, names in ((cpu, "vcpu", ["合同 vCPU", "已部署 vCPU", "监控所见 vCPU", "预测 vCPU"]),
+                              (mem, "memory", ["合同内存(GB)", "已部署内存(GB)", "监控所见内存(GB)", "预测内存(GB)"])):
+        assert all(ref.startswith("'趋势与预测'!") for k in ("names", "cats", "vals") for ref in chart[k])
+        assert [v for ref in chart["names"] for v in _cells(wb, ref)] == names
+        assert all(_cells(wb, ref) == months for ref in chart["cats"])
+        contracted, deployed, seen, _forecast = (_numbers(_cells(wb, ref)) for ref in chart["vals"])
+        assert contracted == [inputs.contracted.items[key].quantity] * 12
+        assert deployed == [None] * 9 + [by_item(doc, inputs)[key]["已部署"].value] + [None] * 2
+        assert seen[:7] == [None] * 7 and len(seen) == 12 and seen[10:] == [None, None]
+    assert _numbers(_cells(wb, cpu["vals"][2]))[7:10] == [2, 4, 4]
+    assert _numbers(_cells(wb, mem["vals"][2]))[7:10] == [4, 8, 8]
+    assert _numbers(_cells(wb, cpu["vals"][3])) == [None] * 10 + [Decimal("5.33"), Decimal("6.33")]

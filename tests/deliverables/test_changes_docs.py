@@ -232,7 +232,7 @@ def test_the_report_has_the_changes_their_approval_and_effect_on_availability(la
     assert "CHG-2026-031archive120120030一致" in text
     assert "CHG-2026-032hearing0000一致" in text
     assert "本期无合同变更" in text  # the lab stack has no supplementary agreements
-    assert "五、变更评估与改进（由变更经理填写）" in text and "变更经理签字" in text
+    assert "七、变更评估与改进（由变更经理填写）" in text and "变更经理签字" in text
     assert lab_inputs.contracted is not None and lab_inputs.contracted.amendments == ()
     again = change_report.build(lab_inputs, MAP.entry("change-report"))
     assert again.data == doc.data
@@ -256,7 +256,7 @@ def test_without_a_stack_or_an_sla_report_the_report_says_no_contract_change(rec
     text = pdf_text(doc, tmp_path)
     assert "本期无合同变更" in text and "未提供SLA报告" in text
     assert "CHG-2026-031" in text and "CHG-2026-032" in text and APPROVER in text and "未批准" in text
-    assert "五、变更评估与改进（由变更经理填写）" in text
+    assert "七、变更评估与改进（由变更经理填写）" in text
 
 
 def test_an_amendment_in_force_and_a_report_made_without_change_records(records, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ bytes; a missing input is refused naming it."""
 from __future__ import annotations
 
 import hashlib
+import math
 import subprocess
 import sys
 from collections import Counter
@@ -311,6 +312,25 @@ def test_the_writer_keeps_money_to_the_fen_fits_cjk_and_names_sheets_as_excel_al
     for bad in ("a/b", "x" * 32, ""):
         with pytest.raises(ValueError, match="sheet name"):
             write_workbook([replace(sheet, name=bad)], title="t", generated=GENERATED)
+
+
+def test_a_sheet_prints_landscape_fitted_to_its_width_with_its_header_on_every_page() -> None:
+    """As a person prints it (article 16's paper copies): landscape, one page wide, the header row repeated, the print
+    area the table and the chart below it, a note longer than the table wrapped in full rather than cut."""
+    from govcloud.deliverables.workbook import Chart
+
+    note = "说明" * 40  # 160 columns wide: wider than the table
+    rows = tuple((f"项目{i}", Decimal(i)) for i in range(1, 21))
+    sheet = SheetSpec("打印", ("测试", note), (Column("项目"), Column("数量", "int")), rows,
+                      charts=(Chart("bar", "数量", 1, (2,), horizontal=True),))
+    ws = openpyxl.load_workbook(BytesIO(write_workbook([sheet], title="t", generated=GENERATED)))["打印"]
+    h = header_row(ws)
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)  # one page wide, as many long as it takes
+    assert ws.print_title_rows == f"${h}:${h}" and ws.freeze_panes == f"B{h + 1}"  # the frozen header row
+    chart_rows = math.ceil(sheet.charts[0].height_cm(len(rows)) / (15 * 2.54 / 72))  # 9 cm of 15-point rows
+    assert ws.print_area == f"'打印'!$A$1:$B${h + len(rows) + 3 + chart_rows + 1}"  # 3 rows down, 1 row after
+    assert ws.cell(2, 1).alignment.wrap_text and ws.row_dimensions[2].height >= 15 * 2
 
 
 def test_an_unreachable_host_reads_not_gathered_and_no_results(tmp_path: Path) -> None:
