@@ -27,6 +27,7 @@ import re
 import statistics
 import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -49,6 +50,7 @@ _OSCAP = re.compile(r"oscap-(?P<rest>.*)\.xml")
 NAMES = "lynis-YYYYMMDDTHHMMSS.dat|.log, oscap-PROFILE-YYYYMMDDTHHMMSS-arf.xml or schedule.json"
 PROFILE_PREFIX = re.compile(r"^.*_profile_")  # as the script shortens a profile id in the file name
 XCCDF_NS = ("http://checklists.nist.gov/xccdf/1.2", "http://checklists.nist.gov/xccdf/1.1")
+READERS = min(8, os.cpu_count() or 1)  # host folders read at once (threads: reading and hashing release the GIL)
 #: XCCDF 1.2's rule results (section 6.6.4.2), in the report's order
 RESULTS = ("pass", "fail", "error", "unknown", "notapplicable", "notchecked", "notselected", "informational", "fixed")
 #: a report's own time may follow its name's by this much (the script names the files before the scanners start)
@@ -414,14 +416,22 @@ def load_scan_reports(folder: Path, *, known: Collection[str] | None = None,
         raise InputError.one(folder, "", f"expected the folder the vuln_scan role fetches reports into (one folder per "
                                          f"host, e.g. runs/vuln-scan) for {FLAG}, "
                                          + ("got a file" if folder.exists() else "not found"))
-    digest = _Digest()
-    hosts: dict[str, HostScans] = {}
+    todo = []
     for name, target in _entries(folder, "hosts' scan reports"):
         if not target.is_dir():
             raise InputError.one(folder / name, "", "expected one folder per host (<fetch dir>/<host>/), got a file")
         if known is not None and name not in known:
             raise InputError.one(folder / name, "host", f"a host of {known_from} ({', '.join(sorted(known)) or 'none'})"
                                                         f", got {name!r}: reports of another tenancy's or lab's host")
-        hosts[name] = _host(folder, name, target, digest)
+        todo.append((name, target))
+    # hosts in threads: reading and hashing (most of the time) release the GIL; map() yields in host order and
+    # raises the first host's error in that order, so the same folder gives the same result and the same error
+    digests = [_Digest() for _ in todo]
+    with ThreadPoolExecutor(max_workers=max(1, min(READERS, len(todo)))) as pool:
+        found = list(pool.map(lambda job: _host(folder, *job[0], job[1]), zip(todo, digests, strict=True)))
+    hosts = {name: h for (name, _), h in zip(todo, found, strict=True)}
+    digest = _Digest()
+    for d in digests:
+        digest.files.update(d.files)
     schedules = tuple(h.schedule for h in hosts.values() if h.schedule is not None)
     return ScanReports(folder, hosts, digest.hexdigest(), len(digest.files), schedules)
